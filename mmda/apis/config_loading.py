@@ -1,0 +1,91 @@
+"""Loading an mmda config the way the tools do, with clear errors."""
+import difflib
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, ConfigDict
+
+from ..utils import adapt_cfg_to_device
+
+
+def _suggest(key, candidates):
+    close = difflib.get_close_matches(str(key), [str(c) for c in candidates],
+                                      n=3)
+    return f' (did you mean {", ".join(close)}?)' if close else ''
+
+
+def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
+    """Refuse ``--cfg-options`` keys that the config does not have.
+
+    mmengine merges unknown keys silently, so a typo such as
+    ``train_cfg.max_iter=10`` would train with the default schedule. Every
+    dotted key must name an existing entry; list entries are addressed by
+    index (``train_dataloader.dataset.pipeline.1.scale``).
+
+    Raises:
+        KeyError: naming the first unknown key and close matches.
+    """
+    for dotted in options or {}:
+        node = cfg._cfg_dict
+        walked = []
+        for part in dotted.split('.'):
+            if isinstance(node, (list, tuple)):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise KeyError(
+                        f'--cfg-options {dotted}: {".".join(walked)} is a '
+                        f'list of {len(node)} entries, {part!r} is no index')
+                node = node[int(part)]
+            elif isinstance(node, dict):
+                if part not in node:
+                    where = '.'.join(walked) or 'the config'
+                    raise KeyError(
+                        f'--cfg-options {dotted}: {where} has no key '
+                        f'{part!r}{_suggest(part, node.keys())}')
+                node = node[part]
+            else:
+                raise KeyError(f'--cfg-options {dotted}: {".".join(walked)} '
+                               f'is a {type(node).__name__}, not a dict')
+            walked.append(part)
+
+
+def load_config(config: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read ``config``, apply overrides and adapt it to this machine.
+
+    The work dir is, by priority: ``work_dir``, the config's ``work_dir``,
+    ``./work_dirs/<config name>``.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    check_cfg_options(cfg, cfg_options)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    cfg.work_dir = osp.abspath(cfg.work_dir)
+    adapt_cfg_to_device(cfg)
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper(s) to mixed precision (``--amp``)."""
+    wrapper = cfg.optim_wrapper
+    wrappers = ([w for w in wrapper.values() if isinstance(w, dict)]
+                if wrapper.get('type') == 'OptimWrapperDict' else [wrapper])
+    for w in wrappers:
+        if w.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            continue
+        assert w.get('type', 'OptimWrapper') == 'OptimWrapper', (
+            '`--amp` is only supported with OptimWrapper, got '
+            f'{w.get("type")}')
+        w['type'] = 'AmpOptimWrapper'
+        w.setdefault('loss_scale', 'dynamic')
+    if not isinstance(wrapper, ConfigDict):
+        cfg.optim_wrapper = ConfigDict(wrapper)

@@ -1,0 +1,3 @@
+from .test_progress_hook import TestProgressHook
+
+__all__ = ['TestProgressHook']

@@ -1,0 +1,3 @@
+from .da_data_preprocessor import DADataPreprocessor
+
+__all__ = ['DADataPreprocessor']

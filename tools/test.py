@@ -1,0 +1,109 @@
+"""Test (evaluate) a checkpoint with an mmda config.
+
+Same flags as MMSegmentation's ``tools/test.py``::
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
+        [--show-dir DIR] [--tta] [--cfg-options ...] [--launcher ...]
+
+Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
+shards the test set over processes and gives exactly the single-process
+result.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+try:
+    import mmda  # noqa: F401
+except ImportError:  # running from a source checkout without install
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+    import mmda  # noqa: F401
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from mmda.apis import load_config
+from mmda.utils import init_distributed
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument(
+        '--out', help='directory to save the predicted label maps (PNG)')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where colour overlays of the predictions are saved')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--tta', action='store_true', help='test-time augmentation (flip)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config; keys must exist')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg, args):
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise RuntimeError(
+            '--show/--show-dir need a "visualization" entry in '
+            'default_hooks (type="SegVisualizationHook")')
+    vis = hooks['visualization']
+    vis['draw'] = True
+    if args.show:
+        vis['show'] = True
+        vis['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = osp.abspath(args.show_dir)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint file not found: '
+                                f'{args.checkpoint}')
+    work_dir = args.work_dir
+    if work_dir is None:
+        work_dir = osp.join('./work_dirs',
+                            osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, work_dir, args.launcher)
+    cfg.load_from = args.checkpoint
+    cfg.default_hooks.setdefault('progress', dict(type='TestProgressHook'))
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise KeyError(f'--tta needs tta_model and tta_pipeline in '
+                           f'{args.config}')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = osp.abspath(args.out)
+        cfg.test_evaluator['keep_results'] = True
+    init_distributed(args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
