@@ -1,0 +1,244 @@
+"""Label converters: raw GTA5 / SYNTHIA / Cityscapes labels -> 19 trainIds.
+
+Each converter writes ``<label name>_labelTrainIds.png`` (8-bit, 19-class
+trainIds, 255 = ignore) beside every raw label file, then the per-class
+statistics file of :mod:`mmda.datasets.class_stats`:
+
+* GTA5: ``labels/00001.png`` -> ``labels/00001_labelTrainIds.png``;
+  statistics ``ROOT/class_stats.json``.
+* SYNTHIA: ``GT/LABELS/0000001.png`` ->
+  ``GT/LABELS/0000001_labelTrainIds.png``; ``ROOT/class_stats.json``.
+* Cityscapes: ``gtFine/<split>/<city>/<stem>_gtFine_labelIds.png`` ->
+  ``<stem>_gtFine_labelTrainIds.png`` (the name mmseg expects); one
+  ``ROOT/class_stats_<split>.json`` per split.
+
+Outputs are written atomically (temp file + ``os.replace``), converted files
+are never taken for raw labels (re-runs give the same result), and nothing is
+skipped silently: an unreadable label raises an error naming the file, a
+wrong or empty root an error naming the root and the expected layout.
+"""
+import os
+import os.path as osp
+from multiprocessing import Pool
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile
+
+from .class_stats import (build_class_stats, count_train_ids, image_key,
+                          stats_file_name, write_class_stats)
+from .label_maps import LABEL_ID_TO_TRAIN_ID_LUT, SYNTHIA_TO_TRAIN_ID_LUT
+
+#: Suffix of every converted label file.
+TRAIN_ID_SUFFIX = '_labelTrainIds.png'
+
+GTA5_LAYOUT = ('GTA5 layout: ROOT/images/00001.png and ROOT/labels/00001.png '
+               '(8-bit Cityscapes labelIds)')
+SYNTHIA_LAYOUT = ('SYNTHIA-RAND-CITYSCAPES layout: ROOT/RGB/0000001.png, '
+                  'ROOT/GT/LABELS/0000001.png (16-bit, class id in the R '
+                  'channel), ROOT/Depth/Depth/0000001.png')
+CITYSCAPES_LAYOUT = ('Cityscapes layout: ROOT/leftImg8bit/{train,val}/<city>/'
+                     '<stem>_leftImg8bit.png and ROOT/gtFine/{train,val}/'
+                     '<city>/<stem>_gtFine_labelIds.png')
+
+
+# --------------------------------------------------------------- reading
+def read_label_ids(path: str) -> np.ndarray:
+    """Read an 8-bit single-channel id map (grey or palette PNG).
+
+    Palette PNGs (GTA5 ships its labels as palette images) are read as their
+    indices, which OpenCV would expand to colours.
+
+    Raises:
+        FileNotFoundError / OSError / ValueError naming ``path``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'label file not found: {path}')
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # never accept truncated files
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode = img.mode
+            arr = np.array(img)
+    except Exception as e:  # PIL raises several types for corrupt files
+        raise OSError(f'cannot read label file {path}: {e}') from e
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
+    if mode not in ('L', 'P') or arr.ndim != 2 or arr.dtype != np.uint8:
+        raise ValueError(
+            f'label file {path} is not an 8-bit single-channel id map '
+            f'(PIL mode {mode}, shape {arr.shape}, dtype {arr.dtype})')
+    return arr
+
+
+def read_synthia_raw(path: str) -> np.ndarray:
+    """Read the raw class ids of a SYNTHIA ``GT/LABELS`` PNG.
+
+    The 16-bit PNG has 3 (or 4) channels with the id in R, i.e. channel 2
+    of OpenCV's BGR(A) order; a single-channel file is taken as the ids.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'label file not found: {path}')
+    buf = np.fromfile(path, dtype=np.uint8)
+    raw = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
+    if raw is None:
+        raise OSError(f'cannot read label file {path}: not a decodable '
+                      'image (corrupt or truncated?)')
+    if raw.ndim == 3:
+        raw = raw[:, :, 2] if raw.shape[2] >= 3 else raw[:, :, 0]
+    if raw.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f'label file {path} has dtype {raw.dtype}; expected '
+                         '8- or 16-bit ids')
+    return np.ascontiguousarray(raw)
+
+
+# --------------------------------------------------------------- writing
+def write_png_atomic(path: str, arr: np.ndarray) -> None:
+    """Encode ``arr`` as PNG and move it into place atomically."""
+    ok, buf = cv2.imencode('.png', arr)
+    if not ok:
+        raise OSError(f'cannot encode PNG for {path}')
+    # The temp name does not end with .png: an interrupted run leaves no
+    # file a later run could take for a label.
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'wb') as f:
+        f.write(buf.tobytes())
+    os.replace(tmp, path)
+
+
+_READERS: Dict[str, Tuple[Callable[[str], np.ndarray], np.ndarray]] = {
+    'label_ids': (read_label_ids, LABEL_ID_TO_TRAIN_ID_LUT),
+    'synthia': (read_synthia_raw, SYNTHIA_TO_TRAIN_ID_LUT),
+}
+
+
+def _convert_one(job: Tuple[str, str, str]) -> Tuple[str, np.ndarray]:
+    src, dst, kind = job
+    reader, lut = _READERS[kind]
+    train_ids = lut[reader(src)]
+    write_png_atomic(dst, train_ids)
+    return dst, count_train_ids(train_ids)
+
+
+def train_id_path(label_path: str, raw_suffix: str = '.png') -> str:
+    """Converted-file path of a raw label path."""
+    assert label_path.endswith(raw_suffix), (label_path, raw_suffix)
+    return label_path[:-len(raw_suffix)] + TRAIN_ID_SUFFIX
+
+
+def _run(jobs: List[Tuple[str, str, str]], root: str, stats_path: str,
+         nproc: int) -> None:
+    if nproc > 1 and len(jobs) > 1:
+        with Pool(min(nproc, len(jobs))) as pool:
+            results = list(pool.imap(_convert_one, jobs, chunksize=8))
+    else:
+        results = [_convert_one(j) for j in jobs]
+    counts = {image_key(dst, root): cnt for dst, cnt in results}
+    write_class_stats(build_class_stats(counts), stats_path)
+
+
+def _check_root(root: str, layout: str) -> str:
+    if not root or not osp.isdir(root):
+        raise FileNotFoundError(
+            f'dataset root {root!r} does not exist or is not a directory. '
+            f'Expected the {layout}.')
+    return osp.abspath(root)
+
+
+def _raw_labels(label_dir: str, root: str, layout: str,
+                raw_suffix: str = '.png') -> List[str]:
+    """Raw label files under ``label_dir`` (converted outputs excluded)."""
+    if not osp.isdir(label_dir):
+        raise FileNotFoundError(
+            f'dataset root {root} has no label directory {label_dir}. '
+            f'Expected the {layout}.')
+    found = [osp.join(label_dir, f) for f in os.listdir(label_dir)]
+    found = sorted(f for f in found if f.endswith(raw_suffix)
+                   and not f.endswith(TRAIN_ID_SUFFIX) and osp.isfile(f))
+    if not found:
+        raise FileNotFoundError(
+            f'dataset root {root}: no raw label files "*{raw_suffix}" in '
+            f'{label_dir}. Expected the {layout}.')
+    return found
+
+
+# ------------------------------------------------------------ converters
+def convert_gta5(root: str, nproc: int = 1) -> Dict[str, object]:
+    """Convert GTA5 labels (Cityscapes labelIds) to trainIds.
+
+    Writes ``ROOT/labels/<stem>_labelTrainIds.png`` and
+    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files)``.
+    """
+    root = _check_root(root, GTA5_LAYOUT)
+    labels = _raw_labels(osp.join(root, 'labels'), root, GTA5_LAYOUT)
+    jobs = [(f, train_id_path(f), 'label_ids') for f in labels]
+    stats = osp.join(root, stats_file_name())
+    _run(jobs, root, stats, nproc)
+    return dict(num_files=len(jobs), stats_files=[stats])
+
+
+def convert_synthia(root: str, nproc: int = 1) -> Dict[str, object]:
+    """Convert SYNTHIA-RAND-CITYSCAPES raw ids (R channel) to trainIds.
+
+    Writes ``ROOT/GT/LABELS/<stem>_labelTrainIds.png`` and
+    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files)``.
+    """
+    root = _check_root(root, SYNTHIA_LAYOUT)
+    labels = _raw_labels(
+        osp.join(root, 'GT', 'LABELS'), root, SYNTHIA_LAYOUT)
+    jobs = [(f, train_id_path(f), 'synthia') for f in labels]
+    stats = osp.join(root, stats_file_name())
+    _run(jobs, root, stats, nproc)
+    return dict(num_files=len(jobs), stats_files=[stats])
+
+
+def convert_cityscapes(root: str,
+                       nproc: int = 1,
+                       splits: Optional[Sequence[str]] = None
+                       ) -> Dict[str, object]:
+    """Convert Cityscapes ``gtFine`` labelIds to trainIds.
+
+    Writes ``<stem>_gtFine_labelTrainIds.png`` beside each
+    ``<stem>_gtFine_labelIds.png`` and one ``ROOT/class_stats_<split>.json``
+    per split (every sub-directory of ``gtFine`` holding labels, or
+    ``splits``). Returns ``dict(num_files, stats_files)``.
+    """
+    root = _check_root(root, CITYSCAPES_LAYOUT)
+    gt_dir = osp.join(root, 'gtFine')
+    if not osp.isdir(gt_dir):
+        raise FileNotFoundError(
+            f'dataset root {root} has no gtFine directory. Expected the '
+            f'{CITYSCAPES_LAYOUT}.')
+    raw_suffix = '_gtFine_labelIds.png'
+    if splits is None:
+        splits = sorted(d for d in os.listdir(gt_dir)
+                        if osp.isdir(osp.join(gt_dir, d)))
+    n, stats_files = 0, []
+    for split in splits:
+        split_dir = osp.join(gt_dir, split)
+        if not osp.isdir(split_dir):
+            raise FileNotFoundError(
+                f'dataset root {root} has no split directory {split_dir}. '
+                f'Expected the {CITYSCAPES_LAYOUT}.')
+        found = [osp.join(d, f) for d, _, fs in os.walk(split_dir)
+                 for f in fs if f.endswith(raw_suffix)]
+        if not found:
+            continue
+        labels = sorted(found)
+        jobs = [(f, train_id_path(f, '_labelIds.png'), 'label_ids')
+                for f in labels]
+        stats = osp.join(root, stats_file_name(split))
+        _run(jobs, root, stats, nproc)
+        n += len(jobs)
+        stats_files.append(stats)
+    if not n:
+        raise FileNotFoundError(
+            f'dataset root {root}: no "*{raw_suffix}" files under {gt_dir} '
+            f'(splits {list(splits)}). Expected the {CITYSCAPES_LAYOUT}.')
+    return dict(num_files=n, stats_files=stats_files)
+
+
+CONVERTERS = dict(
+    gta5=convert_gta5, synthia=convert_synthia, cityscapes=convert_cityscapes)
