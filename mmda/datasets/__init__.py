@@ -19,13 +19,15 @@ from .label_spaces import classes_of, palette_of, train_id_lut
 from .samplers import (ClassIndex, TwoDomainInfiniteSampler,
                        class_balanced_weights, rare_class_probs)
 from .synthia import SynthiaDataset
-from .transforms import LoadDAAnnotations, LoadDAImageFromFile, LoadDepthMap
+from .transforms import (LoadActiveLabels, LoadDAAnnotations,
+                         LoadDAImageFromFile, LoadDepthMap)
 from .two_domain_dataset import TwoDomainDataset
 
 __all__ = [
     'label_maps', 'DABaseSegDataset', 'GTA5Dataset', 'SynthiaDataset',
     'CityscapesDADataset', 'TwoDomainDataset', 'TwoDomainInfiniteSampler',
-    'LoadDAAnnotations', 'LoadDAImageFromFile', 'LoadDepthMap', 'ClassStats',
+    'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile',
+    'LoadDepthMap', 'ClassStats',
     'ClassIndex', 'build_class_stats', 'compute_class_stats', 'image_key',
     'load_class_stats', 'stats_file_name', 'write_class_stats',
     'convert_gta5', 'convert_synthia', 'convert_cityscapes',

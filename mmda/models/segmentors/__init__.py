@@ -1,0 +1,3 @@
+from .ripu import RIPU
+
+__all__ = ['RIPU']

@@ -1,0 +1,17 @@
+"""Active domain adaptation: RIPU's acquisition functions (pure torch)."""
+from .acquisition import pixel_annotate, region_annotate
+from .annotators import SimulatedAnnotator
+from .budget import pixels_per_round, regions_per_round
+from .greedy import greedy_select_regions
+from .label_ledger import ActiveLabelLedger, LedgerError
+from .region_scores import (box_sum, pixel_entropy, pixel_scores,
+                            region_impurity, region_scores)
+from .select_regions import select_regions, window_mask
+
+__all__ = [
+    'SimulatedAnnotator', 'ActiveLabelLedger', 'LedgerError',
+    'box_sum', 'pixel_entropy', 'pixel_scores', 'region_impurity',
+    'region_scores', 'select_regions', 'greedy_select_regions',
+    'window_mask', 'regions_per_round', 'pixels_per_round',
+    'region_annotate', 'pixel_annotate'
+]

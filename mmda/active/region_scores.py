@@ -1,0 +1,225 @@
+"""RIPU's acquisition scores: region impurity and prediction uncertainty.
+
+RIPU (Xie et al., CVPR 2022) regards the ``(2K+1) x (2K+1)`` square centred
+on every pixel as a candidate *region* and scores it with two terms computed
+from the model's prediction on the (unlabelled) target image:
+
+* **prediction uncertainty** ``U``: the mean per-pixel entropy of the softmax
+  prediction over the region;
+* **region impurity** ``P``: the entropy of the distribution of the predicted
+  (arg-max) classes over the region, i.e. how many different classes the
+  model believes the region contains.
+
+The acquisition score of region-based annotating (RA) is ``P * U``
+(:func:`region_scores`); pixel-based annotating (PA) multiplies the impurity
+with the entropy of the centre pixel instead (:func:`pixel_scores`).
+
+Regions are clipped to the image (zero padding): window statistics are
+normalised by the number of in-image pixels of the window, which is also what
+the original implementation does. Window sums are box filters computed from
+integral images (cumulative sums) in float64, so their cost does not depend on
+``K`` (pixel-based annotating uses ``K = 32``, a 65 x 65 window) and the class
+counts stay exact integers.
+"""
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+#: The constant the original adds inside every logarithm.
+LOG_EPS = 1e-6
+
+
+def box_sum(x: Tensor, radius: int) -> Tensor:
+    """Sum of ``x`` over the ``(2r+1) x (2r+1)`` window around every pixel.
+
+    Pixels outside the image count as zero (zero padding). The sum is taken
+    over the last two dimensions, one dimension at a time, as the difference
+    of two entries of an integral image (cumulative sum), so its cost does not
+    depend on the radius.
+
+    Args:
+        x (Tensor): ``(..., H, W)`` map; summed in float64.
+        radius (int): Half-size ``r`` of the square window.
+
+    Returns:
+        Tensor: ``(..., H, W)`` float64 window sums.
+    """
+    if radius < 0:
+        raise ValueError(f'radius must be non-negative, got {radius}')
+    out = x.double()
+    for dim, pad in ((-2, (0, 0, radius + 1, radius)),
+                     (-1, (radius + 1, radius))):
+        length = out.shape[dim]
+        # prefix[i] = sum of the padded input before position i, so the window
+        # of output pixel i, padded positions [i+1, i+2r+1], sums to
+        # prefix[i + 2r + 1] - prefix[i].
+        prefix = F.pad(out, pad).cumsum(dim)
+        out = (prefix.narrow(dim, 2 * radius + 1, length) -
+               prefix.narrow(dim, 0, length))
+    return out
+
+
+def window_pixel_count(height: int, width: int, radius: int,
+                       device: torch.device) -> Tensor:
+    """Number of in-image pixels of the window around every pixel.
+
+    Returns:
+        Tensor: ``(H, W)`` float64 counts, e.g. ``(r+1)^2`` at the corners.
+    """
+    sides = []
+    for length in (height, width):
+        centre = torch.arange(length, device=device)
+        sides.append((centre + radius + 1).clamp(max=length) -
+                     (centre - radius).clamp(min=0))
+    return (sides[0][:, None] * sides[1][None, :]).double()
+
+
+def _resolve_normalizer(num_classes: int,
+                        normalizer: Optional[float]) -> float:
+    """``ln C`` by default; any positive number otherwise."""
+    if normalizer is None:
+        if num_classes < 2:
+            raise ValueError('the default normalizer ln C needs C >= 2 '
+                             f'classes, got {num_classes}')
+        return math.log(num_classes)
+    if normalizer <= 0:
+        raise ValueError(f'normalizer must be positive, got {normalizer}')
+    return float(normalizer)
+
+
+def _check_logits(logits: Tensor) -> None:
+    if logits.dim() != 3 or not logits.is_floating_point():
+        raise ValueError('logits must be a floating-point C x H x W tensor, '
+                         f'got {tuple(logits.shape)} {logits.dtype}')
+
+
+def _entropy(prob: Tensor, norm: float) -> Tensor:
+    """Normalised entropy over the class dimension (dim 0) of ``prob``."""
+    return -(prob * (prob + LOG_EPS).log()).sum(dim=0) / norm
+
+
+def _impurity(pred: Tensor, num_classes: int, radius: int,
+              norm: float) -> Tensor:
+    """Normalised entropy of the window histogram of the label map."""
+    height, width = pred.shape
+    count = window_pixel_count(height, width, radius, pred.device)
+    impurity = torch.zeros_like(count)
+    # One class at a time keeps the memory at a few H x W maps.
+    for c in range(num_classes):
+        share = box_sum(pred == c, radius) / count
+        impurity -= share * (share + LOG_EPS).log()
+    return (impurity / norm).float()
+
+
+def pixel_entropy(logits: Tensor,
+                  normalizer: Optional[float] = None) -> Tensor:
+    """Per-pixel prediction entropy ``-sum_c p_c ln(p_c + 1e-6) / norm``.
+
+    This is the pixel-level *prediction uncertainty* of RIPU.
+
+    Args:
+        logits (Tensor): ``C x H x W`` logits of one image.
+        normalizer (float, optional): Divisor of the entropy. Defaults to
+            ``ln C``; ``math.log(19)`` reproduces the original for any ``C``;
+            ``1.0`` gives the unnormalised entropy.
+
+    Returns:
+        Tensor: ``H x W`` float32 entropy.
+    """
+    _check_logits(logits)
+    norm = _resolve_normalizer(logits.shape[0], normalizer)
+    return _entropy(logits.float().softmax(dim=0), norm)
+
+
+def region_impurity(logits: Tensor,
+                    radius: int,
+                    normalizer: Optional[float] = None) -> Tensor:
+    """Region impurity: entropy of the predicted-class histogram per window.
+
+    With ``d_c`` the share of the window's in-image pixels predicted (arg-max)
+    as class ``c``, the impurity is ``-sum_c d_c ln(d_c + 1e-6) / norm``.
+
+    Args:
+        logits (Tensor): ``C x H x W`` logits of one image.
+        radius (int): Region half-size ``K``.
+        normalizer (float, optional): As in :func:`pixel_entropy`.
+
+    Returns:
+        Tensor: ``H x W`` float32 impurity.
+    """
+    _check_logits(logits)
+    num_classes = logits.shape[0]
+    norm = _resolve_normalizer(num_classes, normalizer)
+    pred = logits.float().softmax(dim=0).argmax(dim=0)
+    return _impurity(pred, num_classes, radius, norm)
+
+
+def region_scores(logits: Tensor,
+                  radius: int,
+                  normalizer: Optional[float] = None
+                  ) -> Tuple[Tensor, Tensor, Tensor]:
+    """RIPU's region-based acquisition score of every ``(2K+1)^2`` region.
+
+    For the window of half-size ``K`` around every pixel (clipped to the
+    image):
+
+    * prediction uncertainty ``U`` = mean of :func:`pixel_entropy` over the
+      window's in-image pixels;
+    * region impurity ``P`` = :func:`region_impurity`;
+    * score = ``P * U``.
+
+    Args:
+        logits (Tensor): ``C x H x W`` logits of one image, any float dtype,
+            any device (computed in float32, window sums in float64).
+        radius (int): Region half-size ``K`` (RIPU: 1, i.e. 3 x 3 regions).
+        normalizer (float, optional): Divisor of both entropies. Defaults to
+            ``ln C``; ``math.log(19)`` reproduces the original code (which
+            hard-codes it, also for 16 classes); ``1.0`` gives unnormalised
+            scores.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``H x W`` float32 ``score``,
+        ``impurity`` and ``uncertainty``.
+    """
+    _check_logits(logits)
+    num_classes, height, width = logits.shape
+    norm = _resolve_normalizer(num_classes, normalizer)
+    prob = logits.float().softmax(dim=0)
+    entropy = _entropy(prob, norm)
+    count = window_pixel_count(height, width, radius, logits.device)
+    uncertainty = (box_sum(entropy, radius) / count).float()
+    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm)
+    return impurity * uncertainty, impurity, uncertainty
+
+
+def pixel_scores(logits: Tensor,
+                 radius: int,
+                 normalizer: Optional[float] = 1.0
+                 ) -> Tuple[Tensor, Tensor, Tensor]:
+    """RIPU's pixel-based acquisition score of every pixel.
+
+    Pixel-based annotating labels single pixels: the prediction uncertainty
+    is the entropy of the pixel itself, weighted by the region impurity of the
+    ``(2K+1)^2`` window around it (the original uses ``K = 32`` and
+    unnormalised entropies, hence the default ``normalizer=1.0``).
+
+    Args:
+        logits (Tensor): ``C x H x W`` logits of one image.
+        radius (int): Half-size ``K`` of the impurity window.
+        normalizer (float, optional): Divisor of both entropies; ``None``
+            means ``ln C``. Defaults to 1.0 (unnormalised, as the original).
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``H x W`` float32 ``score``,
+        ``impurity`` and per-pixel ``entropy``.
+    """
+    _check_logits(logits)
+    num_classes = logits.shape[0]
+    norm = _resolve_normalizer(num_classes, normalizer)
+    prob = logits.float().softmax(dim=0)
+    entropy = _entropy(prob, norm)
+    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm)
+    return impurity * entropy, impurity, entropy

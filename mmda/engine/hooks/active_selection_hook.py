@@ -1,0 +1,324 @@
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import torch
+from mmengine.dist import all_gather_object, barrier, get_dist_info
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.utils import ProgressBar
+
+from mmseg.registry import HOOKS, TASK_UTILS
+from ...active import (pixel_annotate, pixels_per_round, region_annotate,
+                       regions_per_round)
+from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
+                                    ActiveLabelLedger, decode_map,
+                                    encode_map)
+from ...active.visualize import draw_selection
+from ...datasets.transforms import LoadActiveLabels
+
+
+def _image_paths(dataset) -> dict:
+    """Ledger key -> image path of every image of ``dataset``."""
+    return {
+        LoadActiveLabels.key_of(info['img_path']): info['img_path']
+        for info in (dataset.get_data_info(i) for i in range(len(dataset)))
+    }
+
+
+def _iter_transforms(dataset):
+    """Every transform of ``dataset``'s pipelines, through wrappers."""
+    for child in ('source', 'target', 'dataset'):
+        if hasattr(dataset, child):
+            yield from _iter_transforms(getattr(dataset, child))
+    pipeline = getattr(dataset, 'pipeline', None)
+    for t in getattr(pipeline, 'transforms', []):
+        yield t
+
+
+@HOOKS.register_module()
+class ActiveSelectionHook(Hook):
+    """RIPU's active-selection rounds: score the target, pick, annotate.
+
+    At each iteration of ``select_iters`` every target-train image is
+    scored at label resolution with the model in eval mode, the most
+    informative regions (region-based annotating, RA) or pixels (pixel-based
+    annotating, PA) are picked with :mod:`mmda.active`, an annotator labels
+    them, and the :class:`~mmda.active.ActiveLabelLedger` records them.
+
+    * **Budget**: RA labels ``budget_ratio`` of each image's pixels, split
+      equally over the rounds; PA ``pixels_per_image`` pixels at the
+      ``pa_reference_size`` resolution, rescaled to the label resolution.
+      The ledger refuses any update that exceeds it or relabels a pixel.
+    * **DDP**: images are split across ranks (``DefaultSampler`` without
+      padding); the new maps are all-gathered so every rank ends the round
+      with the same ledger.
+    * **Persistence**: the ledger is saved into every checkpoint and
+      published under ``<work_dir>/<ledger_dir>`` (atomically, see
+      :mod:`mmda.active.label_ledger`), where the training pipeline's
+      :class:`~mmda.datasets.transforms.LoadActiveLabels` reads it. A resumed
+      run continues with the exact ledger of its checkpoint.
+    * After a round the training data stream restarts at the next
+      iteration (:class:`~mmda.engine.SeekableIterBasedTrainLoop`), so
+      every later batch carries the new labels.
+
+    Args:
+        dataloader (dict): Dataloader config over the target-train images
+            with a test pipeline that also loads the ground truth when the
+            annotator is simulated (``LoadDAAnnotations`` after
+            ``Resize``). Its sampler is replaced by a non-padding
+            ``DefaultSampler``.
+        select_iters (Sequence[int]): Iterations after which a round runs
+            (RIPU: 10k, 12k, 14k, 16k, 18k).
+        mode (str): ``'region'`` (RA) or ``'pixel'`` (PA).
+        budget_ratio (float): RA budget, fraction of pixels per image.
+        radius (int): RA region half-size K (regions are (2K+1)²,
+            suppression windows (4K+1)²). Defaults to 1.
+        normalizer (float, optional): RA entropy/impurity normaliser;
+            ``None`` is ln C, ``math.log(19)`` reproduces the original on 16
+            classes.
+        pixels_per_image (int): PA budget at ``pa_reference_size``.
+        pa_radius (int): PA window half-size. Defaults to 32 (65×65).
+        pa_reference_size (tuple): (H, W) the PA budget refers to.
+        annotator (dict): Annotator config (``TASK_UTILS``).
+        ledger_dir (str): Ledger directory, relative to the work dir.
+        num_vis (int): Images per round drawn into ``<ledger_dir>/vis``.
+    """
+
+    priority = 'NORMAL'  # before CheckpointHook: checkpoints hold the round
+
+    def __init__(self,
+                 dataloader: dict,
+                 select_iters: Sequence[int],
+                 mode: str = 'region',
+                 budget_ratio: float = 0.022,
+                 radius: int = 1,
+                 normalizer: Optional[float] = None,
+                 pixels_per_image: int = 40,
+                 pa_radius: int = 32,
+                 pa_reference_size: Tuple[int, int] = (640, 1280),
+                 annotator: dict = dict(type='SimulatedAnnotator'),
+                 ledger_dir: str = 'active_ledger',
+                 num_vis: int = 4):
+        if mode not in ('region', 'pixel'):
+            raise ValueError(f"ActiveSelectionHook: mode must be 'region' or "
+                             f"'pixel', got {mode!r}")
+        if not select_iters or sorted(set(select_iters)) != list(
+                select_iters):
+            raise ValueError('ActiveSelectionHook: select_iters must be a '
+                             f'non-empty increasing list, got {select_iters}')
+        if mode == 'region' and not 0. < budget_ratio <= 1.:
+            raise ValueError(f'ActiveSelectionHook: budget_ratio must be in '
+                             f'(0, 1], got {budget_ratio}')
+        self.dataloader_cfg = dict(dataloader)
+        self.dataloader_cfg['sampler'] = dict(
+            type='DefaultSampler', shuffle=False, round_up=False)
+        self.select_iters = list(select_iters)
+        self.mode = mode
+        self.budget_ratio = budget_ratio
+        self.radius = radius
+        self.normalizer = normalizer
+        self.pixels_per_image = pixels_per_image
+        self.pa_radius = pa_radius
+        self.pa_reference_size = tuple(pa_reference_size)
+        self.annotator = TASK_UTILS.build(annotator)
+        self.ledger_dir_name = ledger_dir
+        self.num_vis = num_vis
+        self.ledger: Optional[ActiveLabelLedger] = None
+        self._checkpoint_state = None
+        self._dataloader = None
+
+    # ------------------------------------------------------------ set-up
+    @property
+    def num_rounds(self) -> int:
+        return len(self.select_iters)
+
+    def _new_ledger(self, num_classes: int) -> ActiveLabelLedger:
+        if self.mode == 'region':
+            return ActiveLabelLedger(num_classes, budget_ratio=self.budget_ratio)
+        # PA budgets are per image size; the ledger caps at the largest.
+        return ActiveLabelLedger(num_classes)
+
+    def _num_classes(self, runner) -> int:
+        return len(self._get_dataloader(runner).dataset.metainfo['classes'])
+
+    def _get_dataloader(self, runner):
+        if self._dataloader is None:
+            self._dataloader = runner.build_dataloader(
+                self.dataloader_cfg, seed=runner.seed)
+        return self._dataloader
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._checkpoint_state = checkpoint.get('active_ledger')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint['active_ledger'] = self.ledger.state_dict()
+
+    def before_train(self, runner) -> None:
+        self.ledger_root = osp.join(runner.work_dir, self.ledger_dir_name)
+        found = 0
+        for transform in _iter_transforms(runner.train_dataloader.dataset):
+            if isinstance(transform, LoadActiveLabels):
+                transform.ledger_dir = self.ledger_root
+                found += 1
+        if not found:
+            raise RuntimeError(
+                'ActiveSelectionHook: the training target pipeline has no '
+                'LoadActiveLabels transform, so the selected labels would '
+                'never reach training')
+        self.ledger = self._new_ledger(self._num_classes(runner))
+        if runner.iter > 0:
+            if self._checkpoint_state is None:
+                raise RuntimeError(
+                    f'resumed at iteration {runner.iter} from a checkpoint '
+                    'without an active-label ledger: it was not written by '
+                    'a run with ActiveSelectionHook')
+            self.ledger.load_state_dict(self._checkpoint_state,
+                                        f'checkpoint at iter {runner.iter}')
+            self.ledger.check_keys(
+                _image_paths(self._get_dataloader(runner).dataset),
+                'the target training set')
+        self._publish(runner)
+        runner.logger.info(
+            f'active-label ledger: {self.ledger.num_rounds} of '
+            f'{self.num_rounds} rounds done, '
+            f'{self.ledger.labelled_pixels()} pixels labelled '
+            f'({self.ledger_root})')
+
+    def _publish(self, runner) -> None:
+        if runner.rank == 0:
+            self.ledger.save(self.ledger_root)
+        barrier()
+
+    # ------------------------------------------------------------ rounds
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        done_iters = runner.iter + 1
+        if done_iters not in self.select_iters:
+            return
+        round_idx = self.select_iters.index(done_iters)
+        if round_idx < self.ledger.num_rounds:
+            return  # already done before a resume
+        self.run_round(runner, done_iters)
+        loop = runner.train_loop
+        if hasattr(loop, 'request_data_reset'):
+            loop.request_data_reset()
+        else:
+            print_log(
+                'ActiveSelectionHook: the train loop cannot restart its data '
+                'stream; use SeekableIterBasedTrainLoop so that prefetched '
+                'batches carry the new labels',
+                logger='current',
+                level='WARNING')
+
+    def _budget(self, shape: Tuple[int, int]) -> Tuple[int, int]:
+        """(picks this round, pixels per pick) for an image of ``shape``."""
+        height, width = shape
+        if self.mode == 'region':
+            return (regions_per_round(height, width, self.budget_ratio,
+                                      self.num_rounds, self.radius),
+                    (2 * self.radius + 1)**2)
+        return (pixels_per_round(height, width, self.pixels_per_image,
+                                 self.num_rounds, self.pa_reference_size), 1)
+
+    def _pixel_budget(self, shape: Tuple[int, int]) -> int:
+        if self.mode == 'region':
+            return self.ledger.budget_of(shape)
+        return self._budget(shape)[0] * self.num_rounds
+
+    def select_image(self, key: str, logits: torch.Tensor,
+                     data_sample) -> Tuple[np.ndarray, int]:
+        """One image's round: the new ledger map and its new labels."""
+        shape = tuple(logits.shape[-2:])
+        old = self.ledger.get(key, shape) if key in self.ledger.keys else \
+            np.full(shape, UNTOUCHED, np.uint8)
+        picks, pick_area = self._budget(shape)
+        left = self._pixel_budget(shape) - self.ledger.labelled_pixels(key)
+        picks = max(0, min(picks, left // pick_area))
+        active = torch.from_numpy(old != UNTOUCHED).to(logits.device)
+        if self.mode == 'region':
+            selected, active = region_annotate(logits, active, picks,
+                                               self.radius, self.normalizer)
+        else:
+            selected, active = pixel_annotate(logits, active, picks,
+                                              self.pa_radius)
+        # a labelled window may reach into suppressed (active) pixels of
+        # earlier picks, never into labelled ones
+        selected = selected.cpu().numpy() & (old >= ACTIVE)
+        labels = self.annotator(key, torch.from_numpy(selected), data_sample)
+        new = old.copy()
+        new[active.cpu().numpy() & (old == UNTOUCHED)] = ACTIVE
+        labels = np.where(labels == 255, LABELLED_IGNORE, labels)
+        new[selected] = labels[selected]
+        return new, int(selected.sum())
+
+    @torch.no_grad()
+    def run_round(self, runner, iteration: int) -> None:
+        """Score this rank's share of the target set, then merge."""
+        rank, world_size = get_dist_info()
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        dataloader = self._get_dataloader(runner)
+        round_no = self.ledger.num_rounds + 1
+        runner.logger.info(
+            f'active selection round {round_no}/{self.num_rounds} at iter '
+            f'{iteration}: scoring {len(dataloader.dataset)} target images '
+            f'on {world_size} rank(s)')
+        bar = ProgressBar(len(dataloader.sampler)) if rank == 0 else None
+        was_training = model.training
+        model.eval()
+        local: List[Tuple[str, bytes, int]] = []
+        for data in dataloader:
+            for sample in model.test_step(data):
+                key = LoadActiveLabels.key_of(sample.img_path)
+                new_map, count = self.select_image(key,
+                                                   sample.seg_logits.data,
+                                                   sample)
+                local.append((key, encode_map(new_map), count))
+                if bar is not None:
+                    bar.update()
+        model.train(was_training)
+        if bar is not None:
+            bar.file.write('\n')
+
+        merged = sorted(
+            (item for part in all_gather_object(local) for item in part),
+            key=lambda item: item[0])
+        new_pixels = 0
+        drawn = []
+        for key, data, _ in merged:
+            before = self.ledger.get(key) if key in self.ledger.keys else None
+            new_pixels += self.ledger.update(key, decode_map(data, key))
+            if len(drawn) < self.num_vis:
+                drawn.append((key, before))
+        record = self.ledger.close_round(iteration, new_pixels)
+        self._publish(runner)
+        if rank == 0 and self.num_vis > 0:
+            self._draw(dataloader.dataset, drawn, round_no)
+        total_budget = sum(
+            self._pixel_budget(self.ledger.get(k).shape)
+            for k in self.ledger.keys)
+        runner.logger.info(
+            f'active selection round {round_no}/{self.num_rounds} done: '
+            f'{record["new_pixels"]} pixels labelled this round, '
+            f'{record["labelled_pixels"]} in total, '
+            f'{total_budget - record["labelled_pixels"]} left of the budget')
+
+    def _draw(self, dataset, drawn, round_no: int) -> None:
+        out_dir = osp.join(self.ledger_root, 'vis', f'round_{round_no:03d}')
+        os.makedirs(out_dir, exist_ok=True)
+        paths = _image_paths(dataset)
+        for key, before in drawn:
+            after = self.ledger.get(key)
+            was = (before < ACTIVE) if before is not None else np.zeros_like(
+                after, bool)
+            image = cv2.imread(paths[key])
+            cv2.imwrite(
+                osp.join(out_dir, f'{key}.png'),
+                draw_selection(image, after, (after < ACTIVE) & ~was))

@@ -1,0 +1,3 @@
+from .seekable_train_loop import SeekableIterBasedTrainLoop
+
+__all__ = ['SeekableIterBasedTrainLoop']

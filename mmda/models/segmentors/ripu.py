@@ -1,0 +1,106 @@
+from typing import Dict, List
+
+import torch
+from torch import Tensor
+
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+
+
+@MODELS.register_module()
+class RIPU(EncoderDecoder):
+    """RIPU: active domain adaptation by Region Impurity and Prediction
+    Uncertainty (Xie et al., CVPR 2022).
+
+    The segmentor is a plain :class:`EncoderDecoder` (its state dict loads
+    into mmseg's ``EncoderDecoder``); only training differs. Each iteration
+    takes a two-domain batch from :class:`~mmda.models.DADataPreprocessor`
+    and minimises, with logits bilinearly upsampled to the input size,
+
+    .. math::
+
+        L = CE(src) + w_t \\cdot CE(tgt \\text{ on labelled pixels})
+            + L_{cr}(src) + L_{nl}(tgt)
+
+    * ``CE(tgt)`` uses the labels of the regions picked so far by the
+      active-selection hook (:class:`~mmda.engine.ActiveSelectionHook`);
+      unlabelled target pixels are 255 and ignored.
+    * ``L_cr`` is the local consistency regulariser
+      (:class:`~mmda.models.LocalConsistencyLoss`, weight 0.1).
+    * ``L_nl`` is negative learning on the target
+      (:class:`~mmda.models.NegativeLearningLoss`, τ = 0.05, weight 1.0).
+
+    Acquisition itself (region scores, greedy selection) lives in
+    :mod:`mmda.active` and the hook; a batch without ``source``/``target``
+    keys trains as an ordinary ``EncoderDecoder``.
+
+    Args:
+        negative_loss (dict): Config of the negative learning loss.
+        consistency_loss (dict): Config of the local consistency loss.
+        target_loss_weight (float): Weight of the target CE. Defaults to 1.
+        **kwargs: :class:`EncoderDecoder` arguments.
+    """
+
+    def __init__(self,
+                 negative_loss: ConfigType = dict(
+                     type='NegativeLearningLoss', tau=0.05, loss_weight=1.0),
+                 consistency_loss: ConfigType = dict(
+                     type='LocalConsistencyLoss',
+                     region='boundary',
+                     loss_weight=0.1),
+                 target_loss_weight: float = 1.0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.negative_loss = MODELS.build(negative_loss)
+        self.consistency_loss = MODELS.build(consistency_loss)
+        self.target_loss_weight = target_loss_weight
+
+    def _upsampled_logits(self, inputs: Tensor) -> Tensor:
+        """Class scores of ``inputs`` at the input resolution."""
+        logits = self.decode_head(self.extract_feat(inputs))
+        return resize(
+            logits,
+            size=inputs.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
+
+    @staticmethod
+    def _stack_labels(data_samples: SampleList) -> Tensor:
+        return torch.stack([s.gt_sem_seg.data for s in data_samples])
+
+    @staticmethod
+    def _has_labels(data_samples: SampleList) -> bool:
+        return all('gt_sem_seg' in s for s in data_samples)
+
+    def _prefixed(self, losses: Dict[str, Tensor],
+                  prefix: str) -> Dict[str, Tensor]:
+        return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+    def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
+        """Source and target losses of one two-domain batch."""
+        if not isinstance(inputs, dict):
+            return super().loss(inputs, data_samples)
+        losses = {}
+        src_samples: List = data_samples['source']
+        src_logits = self._upsampled_logits(inputs['source'])
+        losses.update(
+            self._prefixed(
+                self.decode_head.loss_by_feat(src_logits, src_samples),
+                'src'))
+        losses[f'src.{self.consistency_loss.loss_name}'] = \
+            self.consistency_loss(src_logits, self._stack_labels(src_samples))
+
+        tgt_samples: List = data_samples['target']
+        tgt_logits = self._upsampled_logits(inputs['target'])
+        if self._has_labels(tgt_samples):
+            tgt_ce = self.decode_head.loss_by_feat(tgt_logits, tgt_samples)
+            tgt_ce = {
+                k: (v * self.target_loss_weight if 'loss' in k else v)
+                for k, v in tgt_ce.items()
+            }
+            losses.update(self._prefixed(tgt_ce, 'tgt'))
+        losses[f'tgt.{self.negative_loss.loss_name}'] = self.negative_loss(
+            tgt_logits)
+        return losses
