@@ -1,0 +1,39 @@
+# RIPU, region-based annotating (RA), 5 % of the target pixels,
+# DeepLab-v3+ ResNet-101, GTA5 -> Cityscapes.
+# Paper (Cityscapes val mIoU): 71.2.
+# Recipe as ripu_ra-2.2_deeplabv2-r101_gta5-to-cityscapes.py (62.5k-horizon
+# poly stopped at 40k, rounds at 10k-18k, radius 1, batch 2 + 2,
+# class-balanced source sampling); the decoder takes the 10x lr.
+#
+# ImageNet weights are NOT downloaded: place mmseg's ResNet-101-v1c
+# ImageNet weights at the path named in
+# ../_base_/models/deeplabv3plus_r101.py
+# (checkpoints/resnet101_v1c-e67eebb6.pth).
+_base_ = [
+    '../_base_/models/deeplabv3plus_r101.py',
+    '../_base_/datasets/gta5_to_cityscapes.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/sgd_poly_62k_stop40k.py',
+]
+model = dict(
+    type='RIPU',
+    negative_loss=dict(type='NegativeLearningLoss', tau=0.05, loss_weight=1.0),
+    consistency_loss=dict(
+        type='LocalConsistencyLoss', region='boundary', loss_weight=0.1),
+    target_loss_weight=1.0)
+train_dataloader = dict(
+    sampler=dict(source_sampling='class_balanced', subepoch_size=3000),
+    dataset=dict(target=dict(pipeline={{_base_.target_active_pipeline}})))
+select_iters = [10000, 12000, 14000, 16000, 18000]
+scoring_dataloader = dict(
+    batch_size=1, num_workers=4, dataset={{_base_.target_train_scoring}})
+custom_hooks = [
+    dict(
+        type='ActiveSelectionHook',
+        dataloader=scoring_dataloader,
+        select_iters=select_iters,
+        mode='region',
+        budget_ratio=0.05,
+        radius=1,
+        annotator=dict(type='SimulatedAnnotator')),
+]

@@ -1,0 +1,416 @@
+"""Every config under configs/ (``_base_`` excluded): it loads, its model
+builds (random init, nothing downloaded), every registry type it names
+exists, class counts agree, RIPU's selection rounds follow the recipe, and
+the real-data configs use local ImageNet checkpoints only.
+
+The real configs build the full ResNet-101 models (well under a second each
+on CPU); no weights are loaded and no dataset of absent data is built. One
+test builds the real datasets on tiny fake data roots written here.
+"""
+import glob
+import os
+import os.path as osp
+import re
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
+
+import mmda  # noqa: F401  (registers everything)
+from mmseg import registry as R
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(REPO, 'configs')
+CONFIGS = sorted(
+    osp.relpath(p, CONFIG_DIR)
+    for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(p, CONFIG_DIR).split(os.sep))
+REAL = [c for c in CONFIGS if 'sim2real' not in c]
+SIM2REAL = [c for c in CONFIGS if 'sim2real' in c]
+RIPU = [c for c in CONFIGS if osp.basename(c).startswith('ripu_')]
+RIPU_REAL = [c for c in RIPU if c in REAL]
+
+# The configs this task expects to exist (a rename must update the docs).
+EXPECTED_REAL = {
+    'ripu/ripu_ra-2.2_deeplabv2-r101_gta5-to-cityscapes.py',
+    'ripu/ripu_pa_deeplabv2-r101_gta5-to-cityscapes.py',
+    'ripu/ripu_ra-5_deeplabv3plus-r101_gta5-to-cityscapes.py',
+    'ripu/ripu_ra-2.2_deeplabv2-r101_synthia-to-cityscapes-16.py',
+    'ripu/ripu_pa_deeplabv2-r101_synthia-to-cityscapes-16.py',
+    'ripu/ripu_ra-5_deeplabv3plus-r101_synthia-to-cityscapes-16.py',
+    'baselines/source-only_deeplabv2-r101_gta5-to-cityscapes.py',
+    'baselines/oracle_deeplabv2-r101_cityscapes.py',
+    'baselines/source-only_deeplabv2-r101_synthia-to-cityscapes-16.py',
+    'baselines/oracle_deeplabv2-r101_cityscapes-16.py',
+}
+REAL_SELECT_ITERS = [10000, 12000, 14000, 16000, 18000]
+REMOTE = re.compile(r'^(open-mmlab|openmmlab|torchvision|mmcls|mmpretrain|'
+                    r'https?|s3|modelzoo)://')
+
+_CACHE = {}
+
+
+def load(name):
+    """Config.fromfile, cached (configs are read by several tests)."""
+    if name not in _CACHE:
+        _CACHE[name] = Config.fromfile(osp.join(CONFIG_DIR, name))
+    return _CACHE[name]
+
+
+@pytest.fixture(autouse=True, scope='module')
+def mmseg_scope():
+    init_default_scope('mmseg')
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
+
+
+def is_16(name):
+    return 'synthia' in name or 'cityscapes-16' in name
+
+
+def datasets_of(cfg_dataset):
+    """The dataset dicts of a (possibly two-domain) dataset config."""
+    if cfg_dataset.get('type') == 'TwoDomainDataset':
+        return [cfg_dataset.source, cfg_dataset.target]
+    return [cfg_dataset]
+
+
+def transform_types(pipeline):
+    """Every transform type of a pipeline, through TestTimeAug."""
+    for t in pipeline:
+        yield t['type']
+        if t['type'] == 'TestTimeAug':
+            for group in t['transforms']:
+                yield from transform_types(group)
+
+
+def strings_of(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from strings_of(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from strings_of(v)
+
+
+def test_config_list():
+    assert EXPECTED_REAL <= set(CONFIGS), EXPECTED_REAL - set(CONFIGS)
+    assert SIM2REAL and len(RIPU_REAL) == 6
+
+
+# ------------------------------------------------------------ loading
+@pytest.mark.parametrize('name', CONFIGS)
+def test_loads_and_model_builds(name):
+    cfg = load(name)
+    assert cfg.default_scope == 'mmseg'
+    assert 'mmda' in cfg.custom_imports['imports']
+    model = R.MODELS.build(cfg.model)  # no weights are loaded here
+    head_classes = cfg.model.decode_head.num_classes
+    assert model.decode_head.num_classes == head_classes
+
+
+def _check_registered(registry, type_name, what, name):
+    assert registry.get(type_name) is not None, (
+        f'{name}: {what} type {type_name!r} is not registered in '
+        f'mmseg.registry.{registry.name}')
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_types_registered(name):
+    cfg = load(name)
+    pipelines = [cfg.get('tta_pipeline', [])]
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        _check_registered(R.DATA_SAMPLERS, loader.sampler.type, 'sampler',
+                          name)
+        _check_registered(R.DATASETS, loader.dataset.type, 'dataset', name)
+        for ds in datasets_of(loader.dataset):
+            _check_registered(R.DATASETS, ds.type, 'dataset', name)
+            pipelines.append(ds.pipeline)
+    for hook in list(cfg.default_hooks.values()) + list(
+            cfg.get('custom_hooks', [])):
+        _check_registered(R.HOOKS, hook.type, 'hook', name)
+        if 'dataloader' in hook:
+            _check_registered(R.DATASETS, hook.dataloader.dataset.type,
+                              'dataset', name)
+            pipelines.append(hook.dataloader.dataset.pipeline)
+        if 'annotator' in hook:
+            _check_registered(R.TASK_UTILS, hook.annotator.type, 'annotator',
+                              name)
+    for pipeline in pipelines:
+        for t in transform_types(pipeline):
+            _check_registered(R.TRANSFORMS, t, 'transform', name)
+    _check_registered(R.METRICS, cfg.val_evaluator.type, 'metric', name)
+    _check_registered(R.LOOPS, cfg.train_cfg.type, 'loop', name)
+    _check_registered(R.OPTIM_WRAPPERS, cfg.optim_wrapper.type,
+                      'optim wrapper', name)
+    _check_registered(R.OPTIMIZERS, cfg.optim_wrapper.optimizer.type,
+                      'optimizer', name)
+    for s in cfg.param_scheduler:
+        _check_registered(R.PARAM_SCHEDULERS, s.type, 'scheduler', name)
+    _check_registered(R.MODELS, cfg.tta_model.type, 'tta model', name)
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_hooks_build(name):
+    """Hooks build from the config (ActiveSelectionHook only stores its
+    dataloader config, so nothing touches the data)."""
+    cfg = load(name)
+    for hook in cfg.get('custom_hooks', []):
+        R.HOOKS.build(hook)
+
+
+# ------------------------------------------------------------ classes
+@pytest.mark.parametrize('name', CONFIGS)
+def test_num_classes_agree(name):
+    cfg = load(name)
+    head = cfg.model.decode_head.num_classes
+    val = cfg.val_dataloader.dataset.get('num_classes', 19)
+    test = cfg.test_dataloader.dataset.get('num_classes', 19)
+    assert head == val == test, (head, val, test)
+    for ds in datasets_of(cfg.train_dataloader.dataset):
+        assert ds.get('num_classes', 19) == head
+    for hook in cfg.get('custom_hooks', []):
+        if 'dataloader' in hook:
+            assert hook.dataloader.dataset.get('num_classes', 19) == head
+    if name in REAL:
+        assert head == (16 if is_16(name) else 19)
+
+
+# ------------------------------------------------------------ recipes
+@pytest.mark.parametrize('name', RIPU)
+def test_ripu_rounds_and_budgets(name):
+    cfg = load(name)
+    hooks = [h for h in cfg.custom_hooks if h.type == 'ActiveSelectionHook']
+    assert len(hooks) == 1
+    hook = hooks[0]
+    iters = list(hook.select_iters)
+    max_iters = cfg.train_cfg.max_iters
+    assert iters == sorted(set(iters)) and 0 < iters[0]
+    assert iters[-1] < max_iters
+    if name in REAL:
+        assert iters == REAL_SELECT_ITERS
+    base = osp.basename(name)
+    if '_pa_' in base:
+        assert hook.mode == 'pixel' and hook.pixels_per_image == 40
+        if name in REAL:
+            assert hook.pa_radius == 32
+            assert tuple(hook.pa_reference_size) == (640, 1280)
+    else:
+        ratio = float(re.search(r'_ra-([\d.]+)_', base).group(1)) / 100
+        assert hook.mode == 'region'
+        assert hook.budget_ratio == pytest.approx(ratio)
+        assert hook.radius == 1
+        # the RA normaliser follows the class count (ln C) by default
+        assert hook.get('normalizer') is None
+    assert cfg.model.type == 'RIPU'
+    loader = cfg.train_dataloader
+    assert loader.dataset.type == 'TwoDomainDataset'
+    assert loader.sampler.source_sampling == 'class_balanced'
+    assert loader.sampler.subepoch_size == 3000
+    assert 'LoadActiveLabels' in transform_types(
+        loader.dataset.target.pipeline)
+
+
+def _resize_scale(pipeline):
+    scales = [tuple(t['scale']) for t in pipeline if t['type'] == 'Resize']
+    assert len(scales) == 1
+    return scales[0]
+
+
+@pytest.mark.parametrize('name', REAL)
+def test_real_recipe(name):
+    """RIPU's schedule and sizes for every real-data config."""
+    cfg = load(name)
+    assert cfg.train_cfg.max_iters == 40000
+    (poly, ) = cfg.param_scheduler
+    assert poly.type == 'PolyLR' and poly.end == 62500 and poly.power == 0.9
+    assert cfg.optim_wrapper.optimizer.lr == 2.5e-4
+    assert cfg.train_dataloader.batch_size == 2
+    for ds in datasets_of(cfg.train_dataloader.dataset):
+        kinds = set(transform_types(ds.pipeline))
+        assert not kinds & {'RandomFlip', 'RandomCrop', 'RandomResize'}
+        expected = {
+            'GTA5Dataset': (1280, 720),
+            'SynthiaDataset': (1280, 760),
+            'CityscapesDADataset': (1280, 640)
+        }[ds.type]
+        assert _resize_scale(ds.pipeline) == expected
+    val_pipeline = cfg.val_dataloader.dataset.pipeline
+    assert _resize_scale(val_pipeline) == (1280, 640)
+    kinds = list(transform_types(val_pipeline))
+    # labels loaded after the resize: scored at full resolution
+    assert kinds.index('LoadDAAnnotations') > kinds.index('Resize')
+    assert cfg.val_dataloader.dataset.subset == 'val'
+    tta = list(transform_types(cfg.tta_pipeline))
+    assert tta.count('RandomFlip') == 2
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_nothing_downloads(name):
+    cfg = load(name)
+    remote = [s for s in strings_of(cfg.to_dict()) if REMOTE.match(s)]
+    assert not remote, f'{name} names remote files: {remote}'
+    assert cfg.get('load_from') is None
+    if name in REAL:
+        init = cfg.model.backbone.get('init_cfg')
+        assert init is not None and init.type == 'Pretrained', (
+            f'{name}: the real configs start from ImageNet weights')
+        ckpt = init.checkpoint
+        assert ckpt.endswith('.pth') and not REMOTE.match(ckpt)
+        assert not osp.isabs(ckpt)  # relative to the working directory
+
+
+def test_missing_pretrained_weights_name_the_file(tmp_path, monkeypatch):
+    """init_weights() without the ImageNet file fails and names it
+    (mmengine's PretrainedInit -> mmda's local checkpoint loader)."""
+    monkeypatch.chdir(tmp_path)  # no checkpoints/ here
+    for name in ('ripu/ripu_ra-2.2_deeplabv2-r101_gta5-to-cityscapes.py',
+                 'ripu/ripu_ra-5_deeplabv3plus-r101_gta5-to-cityscapes.py'):
+        cfg = load(name)
+        path = cfg.model.backbone.init_cfg.checkpoint
+        model = R.MODELS.build(cfg.model)
+        with pytest.raises(FileNotFoundError) as err:
+            model.init_weights()
+        assert path in str(err.value)
+
+
+# ------------------------------------------------------------ base pieces
+def test_synthia_19_class_head_variant():
+    cfg = Config.fromfile(
+        osp.join(CONFIG_DIR, '_base_', 'datasets',
+                 'synthia_to_cityscapes_19head.py'))
+    ds = cfg.train_dataloader.dataset
+    assert ds.source.type == 'SynthiaDataset'
+    assert ds.source.num_classes == ds.target.num_classes == 19
+    assert cfg.val_dataloader.dataset.num_classes == 19
+    assert cfg.source_train.num_classes == 19
+
+
+def test_16_class_protocol_metric():
+    """DAIoUMetric reports mIoU16 for the 19-class SYNTHIA head and mIoU13
+    for the 16-class one."""
+    from mmda.datasets.label_spaces import classes_of
+    from mmda.evaluation.da_iou_metric import protocol_class_subsets
+    assert set(protocol_class_subsets(classes_of(19))) == {'mIoU16', 'mIoU13'}
+    assert set(protocol_class_subsets(classes_of(16))) == {'mIoU13'}
+
+
+# ------------------------------------------------------------ fake data
+def _write_png(path, arr):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    assert cv2.imwrite(path, arr)
+
+
+def _fake_roots(root):
+    """Tiny GTA5 / SYNTHIA / Cityscapes roots, converted like real ones."""
+    from mmda.datasets import (convert_cityscapes, convert_gta5,
+                               convert_synthia)
+    rng = np.random.default_rng(0)
+
+    def rgb(h, w):
+        return rng.integers(0, 256, (h, w, 3), np.uint8)
+
+    label_ids = np.array([7, 8, 11, 13, 17, 21, 22, 23, 24, 26, 27, 31, 33])
+    gta = osp.join(root, 'gta5')
+    for i in range(2):
+        _write_png(osp.join(gta, 'images', f'{i:05d}.png'), rgb(9, 16))
+        _write_png(
+            osp.join(gta, 'labels', f'{i:05d}.png'),
+            rng.choice(label_ids, (9, 16)).astype(np.uint8))
+    syn = osp.join(root, 'synthia')
+    for i in range(2):
+        _write_png(osp.join(syn, 'RGB', f'{i:07d}.png'), rgb(8, 13))
+        raw = rng.integers(0, 23, (8, 13)).astype(np.uint16)
+        _write_png(
+            osp.join(syn, 'GT', 'LABELS', f'{i:07d}.png'),
+            np.stack([np.zeros_like(raw), np.zeros_like(raw), raw], 2))
+    cs = osp.join(root, 'cityscapes')
+    for split, city in (('train', 'aachen'), ('val', 'frankfurt')):
+        for i in range(2):
+            stem = f'{city}/{city}_000000_{i:06d}'
+            _write_png(
+                osp.join(cs, 'leftImg8bit', split, stem + '_leftImg8bit.png'),
+                rgb(8, 16))
+            _write_png(
+                osp.join(cs, 'gtFine', split, stem + '_gtFine_labelIds.png'),
+                rng.choice(label_ids, (8, 16)).astype(np.uint8))
+    convert_gta5(gta)
+    convert_synthia(syn)
+    convert_cityscapes(cs)
+
+
+def _redirect(node, root):
+    """Point every data/<name> data_root of a config at root/<name>."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == 'data_root' and isinstance(v, str) and v.startswith(
+                    'data/'):
+                node[k] = osp.join(root, v[len('data/'):])
+            else:
+                _redirect(v, root)
+    elif isinstance(node, list):
+        for v in node:
+            _redirect(v, root)
+
+
+@pytest.mark.parametrize('name', [
+    'ripu/ripu_ra-2.2_deeplabv2-r101_gta5-to-cityscapes.py',
+    'ripu/ripu_ra-2.2_deeplabv2-r101_synthia-to-cityscapes-16.py',
+    'baselines/oracle_deeplabv2-r101_cityscapes-16.py',
+])
+def test_real_datasets_on_fake_roots(name, tmp_path):
+    """The real dataset configs build and produce RIPU's sizes and class
+    ids on tiny fake data (class-balanced sampler included)."""
+    from mmda.datasets import LoadActiveLabels
+    _fake_roots(str(tmp_path))
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    _redirect(cfg._cfg_dict, str(tmp_path))
+    ncls = cfg.model.decode_head.num_classes
+
+    def valid(seg):
+        return set(np.unique(seg).tolist()) <= set(range(ncls)) | {255}
+
+    train = R.DATASETS.build(cfg.train_dataloader.dataset)
+    ledger = tmp_path / 'ledger'
+    ledger.mkdir()
+    for part in (getattr(train, 'target', None), ):
+        for t in getattr(getattr(part, 'pipeline', None), 'transforms', []):
+            if isinstance(t, LoadActiveLabels):
+                t.ledger_dir = str(ledger)
+    sampler = R.DATA_SAMPLERS.build(
+        cfg.train_dataloader.sampler, default_args=dict(dataset=train,
+                                                        seed=0))
+    idx = next(iter(sampler))
+    item = train[idx]
+    if isinstance(item, dict) and 'source' in item:
+        src, tgt = item['source'], item['target']
+        src_hw = (720, 1280) if 'gta5' in name else (760, 1280)
+        assert tuple(src['inputs'].shape[1:]) == src_hw
+        assert valid(src['data_samples'].gt_sem_seg.data.numpy())
+        assert tuple(tgt['inputs'].shape[1:]) == (640, 1280)
+        # no label picked yet: an all-ignore target label
+        assert (tgt['data_samples'].gt_sem_seg.data == 255).all()
+    else:
+        assert tuple(item['inputs'].shape[1:]) == (640, 1280)
+        assert valid(item['data_samples'].gt_sem_seg.data.numpy())
+
+    val = R.DATASETS.build(cfg.val_dataloader.dataset)
+    assert len(val) == 2 and len(val.metainfo['classes']) == ncls
+    sample = val[0]
+    assert tuple(sample['inputs'].shape[1:]) == (640, 1280)
+    # labels at the original resolution
+    assert tuple(sample['data_samples'].gt_sem_seg.data.shape[1:]) == (8, 16)
+    assert valid(sample['data_samples'].gt_sem_seg.data.numpy())
+
+    for hook in cfg.get('custom_hooks', []):  # RIPU's scoring set
+        scoring = R.DATASETS.build(hook.dataloader.dataset)
+        assert len(scoring) == 2
+        assert len(scoring.metainfo['classes']) == ncls
+        seg = scoring[0]['data_samples'].gt_sem_seg.data
+        assert tuple(seg.shape[1:]) == (8, 16)
+        assert valid(seg.numpy())
