@@ -68,6 +68,7 @@ def trigger_visualization_hook(cfg, args):
             'default_hooks (type="SegVisualizationHook")')
     vis = hooks['visualization']
     vis['draw'] = True
+    vis['interval'] = 1  # every test image, not one in 50
     if args.show:
         vis['show'] = True
         vis['wait_time'] = args.wait_time
