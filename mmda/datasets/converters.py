@@ -242,3 +242,27 @@ def convert_cityscapes(root: str,
 
 CONVERTERS = dict(
     gta5=convert_gta5, synthia=convert_synthia, cityscapes=convert_cityscapes)
+
+DATASET_TITLES = dict(
+    gta5='GTA5', synthia='SYNTHIA-RAND-CITYSCAPES', cityscapes='Cityscapes')
+
+
+def converter_cli(name: str, argv=None) -> Dict[str, object]:
+    """Command line of ``tools/dataset_converters/<name>.py ROOT``."""
+    import argparse
+    import time
+    parser = argparse.ArgumentParser(
+        prog=f'tools/dataset_converters/{name}.py',
+        description=f'Convert {DATASET_TITLES[name]} labels to 19-class '
+        'trainIds (*_labelTrainIds.png beside each label file) and write '
+        'the per-class statistics file.')
+    parser.add_argument('root', help='dataset root directory')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='worker processes (default 1)')
+    args = parser.parse_args(argv)
+    start = time.time()
+    result = CONVERTERS[name](args.root, nproc=args.nproc)
+    print(f"converted {result['num_files']} label files in "
+          f'{time.time() - start:.1f}s; statistics: ' +
+          ', '.join(result['stats_files']))
+    return result
