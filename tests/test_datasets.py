@@ -276,14 +276,11 @@ def test_converters_bad_roots_and_files(tmp_path):
 
 def test_converter_cli(tmp_path):
     root = make_gta5(tmp_path / 'gta5')
-    # in-process through main() (cheap), then one real subprocess from the
-    # repository root without the package installed
-    spec = importlib.util.spec_from_file_location(
-        'cli_synthia', osp.join(REPO, 'tools/dataset_converters/synthia.py'))
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    # in-process through the shared command line (cheap), then one real
+    # subprocess from the repository root without the package installed
     syn = make_synthia(tmp_path / 'syn')
-    cli.main([syn, '--nproc', '1'])
+    result = mds.converters.converter_cli('synthia', [syn, '--nproc', '1'])
+    assert result['num_files'] == 2
     assert osp.isfile(osp.join(syn, 'class_stats.json'))
     env = dict(os.environ)
     env.pop('PYTHONPATH', None)
