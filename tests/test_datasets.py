@@ -1,6 +1,5 @@
 """Converters, statistics, dataset classes, loaders, two-domain dataset and
 samplers on tiny fake dataset roots written here with cv2 / PIL."""
-import importlib.util
 import json
 import os
 import os.path as osp
