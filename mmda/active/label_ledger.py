@@ -256,7 +256,12 @@ class ActiveLabelLedger:
         if osp.lexists(link_tmp):
             os.remove(link_tmp)
         os.symlink(name, link_tmp)
-        os.replace(link_tmp, osp.join(root, CURRENT_LINK))
+        link = osp.join(root, CURRENT_LINK)
+        if osp.isdir(link) and not osp.islink(link):
+            # a copy of the work dir that followed the link (shutil.copytree,
+            # cloud sync): a directory cannot be replaced by a link
+            shutil.rmtree(link)
+        os.replace(link_tmp, link)
         return final
 
     @classmethod
@@ -271,8 +276,23 @@ class ActiveLabelLedger:
                 index = json.load(f)
         except (OSError, ValueError) as err:
             raise LedgerError(f'corrupt ledger index {index_file}: {err}')
-        ledger = cls(index['num_classes'], index['budget_ratio'],
-                     index['budget_pixels'])
+        if not isinstance(index, dict) or index.get(
+                'version') != LEDGER_VERSION:
+            raise LedgerError(f'ledger index {index_file} has an unknown '
+                              'format')
+        missing = [
+            k for k in ('num_classes', 'budget_ratio', 'budget_pixels',
+                        'rounds', 'labelled') if k not in index
+        ]
+        if missing:
+            raise LedgerError(f'corrupt ledger index {index_file}: no '
+                              f'{", ".join(missing)}')
+        try:
+            ledger = cls(index['num_classes'], index['budget_ratio'],
+                         index['budget_pixels'])
+        except (TypeError, ValueError) as err:
+            raise LedgerError(
+                f'corrupt ledger index {index_file}: {err}') from err
         round_dir = osp.dirname(index_file)
         for key, count in index['labelled'].items():
             path = osp.join(round_dir, f'{key}.png')
@@ -280,7 +300,12 @@ class ActiveLabelLedger:
                 raise LedgerError(f'ledger map {path} listed in {index_file} '
                                   'is missing')
             with open(path, 'rb') as f:
-                got = ledger.update(key, decode_map(f.read(), path))
+                ledger_map = decode_map(f.read(), path)
+            try:
+                got = ledger.update(key, ledger_map)
+            except LedgerError as err:
+                raise LedgerError(f'ledger map {path} does not fit '
+                                  f'{index_file}: {err}') from err
             if got != count:
                 raise LedgerError(f'ledger map {path} has {got} labelled '
                                   f'pixels, {index_file} says {count}')
