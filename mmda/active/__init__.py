@@ -1,6 +1,8 @@
 """Active domain adaptation: RIPU's acquisition functions (pure torch)."""
 from .acquisition import pixel_annotate, region_annotate
-from .annotators import SimulatedAnnotator
+from .annotation_exchange import (AnnotationError, export_requests,
+                                  import_labels)
+from .annotators import FileAnnotator, SimulatedAnnotator
 from .budget import pixels_per_round, regions_per_round
 from .greedy import greedy_select_regions
 from .label_ledger import ActiveLabelLedger, LedgerError
@@ -9,7 +11,8 @@ from .region_scores import (box_sum, pixel_entropy, pixel_scores,
 from .select_regions import select_regions, window_mask
 
 __all__ = [
-    'SimulatedAnnotator', 'ActiveLabelLedger', 'LedgerError',
+    'SimulatedAnnotator', 'FileAnnotator', 'AnnotationError',
+    'export_requests', 'import_labels', 'ActiveLabelLedger', 'LedgerError',
     'box_sum', 'pixel_entropy', 'pixel_scores', 'region_impurity',
     'region_scores', 'select_regions', 'greedy_select_regions',
     'window_mask', 'regions_per_round', 'pixels_per_round',

@@ -14,6 +14,7 @@ from mmengine.utils import ProgressBar
 from mmseg.registry import HOOKS, TASK_UTILS
 from ...active import (pixel_annotate, pixels_per_round, region_annotate,
                        regions_per_round)
+from ...active.annotation_exchange import AnnotationError
 from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                     ActiveLabelLedger, decode_map,
                                     encode_map)
@@ -39,6 +40,16 @@ def _iter_transforms(dataset):
         yield t
 
 
+def _with_labels(new_map: np.ndarray, selected: np.ndarray,
+                 labels: np.ndarray) -> np.ndarray:
+    """``new_map`` with the annotator's ``labels`` (255: void, recorded as
+    labelled-as-void) on the ``selected`` pixels."""
+    labels = np.where(labels == 255, LABELLED_IGNORE, labels)
+    new_map = new_map.copy()
+    new_map[selected] = labels[selected]
+    return new_map
+
+
 @HOOKS.register_module()
 class ActiveSelectionHook(Hook):
     """RIPU's active-selection rounds: score the target, pick, annotate.
@@ -61,6 +72,12 @@ class ActiveSelectionHook(Hook):
       :mod:`mmda.active.label_ledger`), where the training pipeline's
       :class:`~mmda.datasets.transforms.LoadActiveLabels` reads it. A resumed
       run continues with the exact ledger of its checkpoint.
+    * **Human annotation**: with an annotator that ``requires_pause``
+      (:class:`~mmda.active.FileAnnotator`), a round exports its selection
+      as annotation requests (``<work_dir>/annotation/round_<k>/``), saves
+      ``iter_<k>_annotation.pth`` (with the pending selection) as the
+      latest checkpoint and stops training. ``--resume`` then imports the
+      labels (without scoring again), records the round and trains on.
     * After a round the training data stream restarts at the next
       iteration (:class:`~mmda.engine.SeekableIterBasedTrainLoop`), so
       every later batch carries the new labels.
@@ -83,7 +100,9 @@ class ActiveSelectionHook(Hook):
         pixels_per_image (int): PA budget at ``pa_reference_size``.
         pa_radius (int): PA window half-size. Defaults to 32 (65×65).
         pa_reference_size (tuple): (H, W) the PA budget refers to.
-        annotator (dict): Annotator config (``TASK_UTILS``).
+        annotator (dict): Annotator config (``TASK_UTILS``):
+            ``SimulatedAnnotator`` (ground truth) or ``FileAnnotator``
+            (people, stop and resume).
         ledger_dir (str): Ledger directory, relative to the work dir.
         num_vis (int): Images per round drawn into ``<ledger_dir>/vis``.
     """
@@ -130,6 +149,11 @@ class ActiveSelectionHook(Hook):
         self.ledger: Optional[ActiveLabelLedger] = None
         self._checkpoint_state = None
         self._dataloader = None
+        # a round exported for human annotation, waiting for its labels:
+        # dict(round, iter, maps={key: PNG}, selected={key: PNG})
+        self._pending: Optional[dict] = None
+        self._checkpoint_pending = None
+        self._stop_for_annotation = False
 
     # ------------------------------------------------------------ set-up
     @property
@@ -153,9 +177,12 @@ class ActiveSelectionHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._checkpoint_state = checkpoint.get('active_ledger')
+        self._checkpoint_pending = checkpoint.get('active_pending')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['active_ledger'] = self.ledger.state_dict()
+        if self._pending is not None:
+            checkpoint['active_pending'] = self._pending
 
     def before_train(self, runner) -> None:
         self.ledger_root = osp.join(runner.work_dir, self.ledger_dir_name)
@@ -181,7 +208,11 @@ class ActiveSelectionHook(Hook):
             self.ledger.check_keys(
                 _image_paths(self._get_dataloader(runner).dataset),
                 'the target training set')
-        self._publish(runner)
+            self._pending = self._checkpoint_pending
+        if self._pending is not None:
+            self._import_pending(runner)  # records and publishes the round
+        else:
+            self._publish(runner)
         runner.logger.info(
             f'active-label ledger: {self.ledger.num_rounds} of '
             f'{self.num_rounds} rounds done, '
@@ -206,6 +237,9 @@ class ActiveSelectionHook(Hook):
         if round_idx < self.ledger.num_rounds:
             return  # already done before a resume
         self.run_round(runner, done_iters)
+        if self._pending is not None:  # waiting for human labels: stop
+            runner.train_loop.stop_training = True
+            return
         loop = runner.train_loop
         if hasattr(loop, 'request_data_reset'):
             loop.request_data_reset()
@@ -235,6 +269,14 @@ class ActiveSelectionHook(Hook):
     def select_image(self, key: str, logits: torch.Tensor,
                      data_sample) -> Tuple[np.ndarray, int]:
         """One image's round: the new ledger map and its new labels."""
+        new, selected = self.select_pixels(key, logits)
+        labels = self.annotator(key, torch.from_numpy(selected), data_sample)
+        return _with_labels(new, selected, labels), int(selected.sum())
+
+    def select_pixels(self, key: str,
+                      logits: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
+        """One image's selection: its ledger map with the new active pixels
+        (not labelled yet) and the boolean mask of the pixels to label."""
         shape = tuple(logits.shape[-2:])
         old = self.ledger.get(key, shape) if key in self.ledger.keys else \
             np.full(shape, UNTOUCHED, np.uint8)
@@ -251,12 +293,9 @@ class ActiveSelectionHook(Hook):
         # a labelled window may reach into suppressed (active) pixels of
         # earlier picks, never into labelled ones
         selected = selected.cpu().numpy() & (old >= ACTIVE)
-        labels = self.annotator(key, torch.from_numpy(selected), data_sample)
         new = old.copy()
         new[active.cpu().numpy() & (old == UNTOUCHED)] = ACTIVE
-        labels = np.where(labels == 255, LABELLED_IGNORE, labels)
-        new[selected] = labels[selected]
-        return new, int(selected.sum())
+        return new, selected
 
     @torch.no_grad()
     def run_round(self, runner, iteration: int) -> None:
@@ -273,14 +312,21 @@ class ActiveSelectionHook(Hook):
         bar = ProgressBar(len(dataloader.sampler)) if rank == 0 else None
         was_training = model.training
         model.eval()
-        local: List[Tuple[str, bytes, int]] = []
+        deferred = getattr(self.annotator, 'requires_pause', False)
+        local: List[tuple] = []
         for data in dataloader:
             for sample in model.test_step(data):
                 key = LoadActiveLabels.key_of(sample.img_path)
-                new_map, count = self.select_image(key,
-                                                   sample.seg_logits.data,
-                                                   sample)
-                local.append((key, encode_map(new_map), count))
+                if deferred:  # labelled later, by people
+                    new_map, selected = self.select_pixels(
+                        key, sample.seg_logits.data)
+                    local.append((key, encode_map(new_map),
+                                  encode_map(selected.astype(np.uint8)),
+                                  sample.img_path))
+                else:
+                    new_map, count = self.select_image(
+                        key, sample.seg_logits.data, sample)
+                    local.append((key, encode_map(new_map), count))
                 if bar is not None:
                     bar.update()
         model.train(was_training)
@@ -290,11 +336,23 @@ class ActiveSelectionHook(Hook):
         merged = sorted(
             (item for part in all_gather_object(local) for item in part),
             key=lambda item: item[0])
+        if deferred:
+            self._request_labels(runner, round_no, iteration, merged)
+            return
+        self._commit_round(runner, round_no, iteration,
+                           [(key, decode_map(data, key))
+                            for key, data, _ in merged])
+
+    def _commit_round(self, runner, round_no: int, iteration: int,
+                      maps: List[Tuple[str, np.ndarray]]) -> None:
+        """Record the new maps of a round in the ledger and publish it."""
+        rank = runner.rank
+        dataloader = self._get_dataloader(runner)
         new_pixels = 0
         drawn = []
-        for key, data, _ in merged:
+        for key, new_map in maps:
             before = self.ledger.get(key) if key in self.ledger.keys else None
-            new_pixels += self.ledger.update(key, decode_map(data, key))
+            new_pixels += self.ledger.update(key, new_map)
             if len(drawn) < self.num_vis:
                 drawn.append((key, before))
         record = self.ledger.close_round(iteration, new_pixels)
@@ -309,6 +367,117 @@ class ActiveSelectionHook(Hook):
             f'{record["new_pixels"]} pixels labelled this round, '
             f'{record["labelled_pixels"]} in total, '
             f'{total_budget - record["labelled_pixels"]} left of the budget')
+
+    # ------------------------------------------------ human annotation
+    def _request_labels(self, runner, round_no: int, iteration: int,
+                        merged: List[tuple]) -> None:
+        """Export a round's selection and stop training after this
+        iteration (the checkpoint is saved in :meth:`after_train`)."""
+        requests = []
+        for key, _, selected, img_path in merged:
+            mask = decode_map(selected, key) > 0
+            if mask.any():
+                requests.append((key, img_path, mask))
+        if not requests:  # budget spent: nothing to ask, no need to stop
+            self._commit_round(runner, round_no, iteration,
+                               [(key, decode_map(data, key))
+                                for key, data, _, _ in merged])
+            return
+        self._pending = dict(
+            round=round_no,
+            iter=iteration,
+            maps={key: new_map
+                  for key, new_map, _, _ in merged},
+            selected={key: selected
+                      for key, _, selected, _ in merged})
+        classes = self._get_dataloader(runner).dataset.metainfo['classes']
+        if runner.rank == 0:
+            self.annotator.export(runner.work_dir, round_no, requests,
+                                  len(classes), classes)
+        barrier()
+        self._stop_for_annotation = True
+        runner.logger.info(
+            f'active selection round {round_no}/{self.num_rounds} at iter '
+            f'{iteration}: {sum(int(m.sum()) for _, _, m in requests)} '
+            f'pixels of {len(requests)} images to be labelled by people; '
+            'training stops after this iteration')
+
+    def after_train(self, runner) -> None:
+        if not self._stop_for_annotation:
+            return
+        self._stop_for_annotation = False
+        round_no = self._pending['round']
+        filename = f'iter_{runner.iter}_annotation.pth'
+        path = osp.join(runner.work_dir, filename)
+        runner.save_checkpoint(
+            runner.work_dir,
+            filename,
+            meta=dict(epoch=runner.epoch, iter=runner.iter),
+            by_epoch=False)
+        if runner.rank == 0:  # what --resume loads
+            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
+                f.write(path)
+        barrier()
+        round_dir = self.annotator.round_dir(runner.work_dir, round_no)
+        config = getattr(runner.cfg, 'filename', None) or 'CONFIG'
+        runner.logger.info(
+            f'Training stopped at iteration {runner.iter} for the human '
+            f'annotation of active selection round {round_no}:\n'
+            f'  to label: {round_dir}/masks/<key>.png (255 = label this '
+            f'pixel), listed in {round_dir}/manifest.json\n'
+            f'  labels go to: {round_dir}/labels/<key>.png, one per mask: '
+            'single-channel uint8 class ids (trainIds), 255 = void, the size '
+            'of the image (see labels/README.txt)\n'
+            f'  check them: python tools/active_annotation.py check '
+            f'{round_dir}\n'
+            f'  then resume: python tools/train.py {config} --work-dir '
+            f'{runner.work_dir} --resume (plus this run\'s other options)\n'
+            f'  checkpoint: {path}')
+
+    def _import_pending(self, runner) -> None:
+        """Resume of a stopped round: import the people's labels, record
+        and publish the round."""
+        pending = self._pending
+        round_no, iteration = pending['round'], pending['iter']
+        if (round_no != self.ledger.num_rounds + 1
+                or iteration != runner.iter
+                or self.select_iters[round_no - 1:round_no] != [iteration]):
+            raise RuntimeError(
+                f'the checkpoint at iter {runner.iter} waits for the labels '
+                f'of round {round_no} (selected at iter {iteration}), which '
+                f'does not fit select_iters={self.select_iters} and the '
+                f'{self.ledger.num_rounds} rounds of its ledger')
+        if not getattr(self.annotator, 'requires_pause', False):
+            raise RuntimeError(
+                f'the checkpoint at iter {runner.iter} waits for the human '
+                f'labels of round {round_no}, but the annotator is '
+                f'{type(self.annotator).__name__}: resume with the '
+                'FileAnnotator of the run that stopped')
+        round_dir = self.annotator.round_dir(runner.work_dir, round_no)
+        selected = {
+            key: decode_map(data, key) > 0
+            for key, data in pending['selected'].items()
+        }
+        requested = {k: m for k, m in selected.items() if m.any()}
+        missing = self.annotator.pending(round_dir)
+        if missing:
+            raise AnnotationError(
+                f'cannot resume: active selection round {round_no} waits '
+                f'for its labels; {len(missing)} of {len(requested)} label '
+                f'files are missing:\n  ' + '\n  '.join(missing) +
+                f'\nlabel them (see {round_dir}/labels/README.txt), then '
+                'resume again')
+        labels = self.annotator.collect(round_dir, requested)
+        runner.logger.info(f'active selection round {round_no}: importing '
+                           f'the labels of {round_dir}')
+        maps = []
+        for key in sorted(selected):
+            new_map = decode_map(pending['maps'][key], key)
+            if key in requested:
+                new_map = _with_labels(new_map, requested[key], labels[key])
+            maps.append((key, new_map))
+        self._pending = None
+        self._commit_round(runner, round_no, iteration, maps)
 
     def _draw(self, dataset, drawn, round_no: int) -> None:
         out_dir = osp.join(self.ledger_root, 'vis', f'round_{round_no:03d}')
