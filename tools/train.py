@@ -7,6 +7,12 @@ Same flags as MMSegmentation's ``tools/train.py``::
 
 Multi-process training goes through ``tools/dist_train.sh`` (torchrun) or
 ``slurm/train.sh`` (srun); both pass ``--launcher``.
+
+SIGUSR1 or SIGTERM stops the run after the current iteration with a
+checkpoint (:class:`mmda.engine.PreemptionHook`); inside a Slurm job,
+SIGUSR1 also requeues the job. Exit status: 0 when training finished or the
+job was requeued, 128 + the signal number when a signal stopped it (resume
+with ``--resume``).
 """
 import argparse
 import os
@@ -22,6 +28,7 @@ except ImportError:  # running from a source checkout without install
 from mmengine.config import DictAction
 
 from mmda.apis import build_runner_from_args
+from mmda.engine.hooks import exit_code
 
 
 def parse_args(argv=None):
@@ -68,7 +75,8 @@ def main(argv=None):
         resume=args.resume,
         amp=args.amp)
     runner.train()
+    return exit_code(runner)
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -4,6 +4,7 @@ from typing import Optional
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..engine.hooks.preemption_hook import add_preemption_hook
 from ..utils import init_distributed
 from .config_loading import enable_amp, load_config
 
@@ -17,9 +18,12 @@ def build_runner_from_args(config: str,
     """What ``tools/train.py`` does before ``runner.train()``.
 
     The process group is initialised here (gloo on CPU, nccl on GPU) so that
-    mmengine's CUDA-only ``init_dist`` is never reached.
+    mmengine's CUDA-only ``init_dist`` is never reached. Every run gets a
+    :class:`~mmda.engine.PreemptionHook` (checkpoint and stop on SIGUSR1 /
+    SIGTERM, Slurm requeue) unless its config has one.
     """
     cfg = load_config(config, cfg_options, work_dir, launcher)
+    add_preemption_hook(cfg)
     if amp:
         enable_amp(cfg)
     if resume:

@@ -7,6 +7,7 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from ..utils.keyed_randomness import seed_of, seeded_rngs
 from .class_stats import DEFAULT_STATS_FILE
 from .label_maps import CITYSCAPES_CLASSES, CITYSCAPES_PALETTE
 from .label_spaces import classes_of, palette_of
@@ -23,6 +24,12 @@ class DABaseSegDataset(BaseSegDataset):
     For 16/13 the reduced class list is passed as ``metainfo`` so mmseg's
     ``label_map`` maps the 19 trainIds to the reduced ids and the dropped
     classes to 255; the palette is reduced accordingly.
+
+    Indexed with a :class:`~mmda.utils.SeededIndex` (as
+    :class:`~mmda.datasets.TwoDomainInfiniteSampler` does), a sample's
+    pipeline runs with the global generators seeded from the index's seed:
+    its random augmentations are a function of its stream position (see
+    :mod:`mmda.utils.keyed_randomness`).
 
     ``load_data_list`` fails with clear errors: missing or empty data root
     / wrong layout (names the path and the expected layout), images without
@@ -88,6 +95,10 @@ class DABaseSegDataset(BaseSegDataset):
             prefix.pop('seg_map_path', None)
             kwargs['data_prefix'] = prefix
         super().__init__(ann_file=split or '', metainfo=metainfo, **kwargs)
+
+    def __getitem__(self, idx: int) -> dict:
+        with seeded_rngs(seed_of(idx)):
+            return super().__getitem__(idx)
 
     # ------------------------------------------------------------ helpers
     @property

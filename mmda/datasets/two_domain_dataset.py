@@ -7,6 +7,8 @@ from mmengine.dataset.base_dataset import force_full_init
 from mmseg.registry import DATASETS
 from torch.utils.data import Dataset
 
+from ..utils.keyed_randomness import derive_seed, seed_of, seeded_rngs
+
 
 def _describe(ds) -> str:
     root = getattr(ds, 'data_root', None)
@@ -24,6 +26,10 @@ class TwoDomainDataset(Dataset):
     ``TwoDomainInfiniteSampler``, which draws ``s`` and ``t`` independently
     (uniform, class-balanced or rare-class source sampling); mmengine's
     ``InfiniteSampler`` also works (uniform pairs).
+
+    An index carrying a seed (:class:`~mmda.utils.SeededIndex`, yielded by
+    ``TwoDomainInfiniteSampler``) runs the source and target pipelines
+    under two seeds derived from it, whatever the domain datasets' classes.
 
     ``metainfo`` is the source's; the source and target class lists must
     agree. Initialisation is lazy like mmengine's dataset wrappers
@@ -110,4 +116,11 @@ class TwoDomainDataset(Dataset):
 
     def __getitem__(self, idx: int) -> dict:
         s, t = self.split_index(idx)
-        return dict(source=self.source[s], target=self.target[t])
+        seed = seed_of(idx)
+        if seed is None:
+            return dict(source=self.source[s], target=self.target[t])
+        with seeded_rngs(derive_seed(seed, 0)):
+            source = self.source[s]
+        with seeded_rngs(derive_seed(seed, 1)):
+            target = self.target[t]
+        return dict(source=source, target=target)

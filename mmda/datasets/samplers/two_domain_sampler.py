@@ -8,6 +8,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
+from ...utils.keyed_randomness import SeededIndex, sample_seed
 from ..class_stats import DEFAULT_STATS_FILE
 from ..two_domain_dataset import TwoDomainDataset
 from .class_sampling import (ClassIndex, block_rng, class_balanced_block,
@@ -68,6 +69,12 @@ class TwoDomainInfiniteSampler(Sampler):
     has its own generator derived from ``(seed, stream, block number)``, so
     :meth:`set_position` jumps to any position without replaying the stream
     (only the current block is generated).
+
+    Indices are yielded as :class:`~mmda.utils.SeededIndex`: element ``n``
+    also carries the seed ``sample_seed(seed, n)`` under which the mmda
+    datasets run its augmentations (:mod:`mmda.utils.keyed_randomness`), so
+    a sample's random flips depend on its stream position only, not on the
+    rank, the dataloader worker or whether the run was resumed.
 
     Args:
         dataset: :class:`TwoDomainDataset` or any sized dataset.
@@ -220,7 +227,8 @@ class TwoDomainInfiniteSampler(Sampler):
             n = self._position + self.rank
             self._position += self.world_size
             s = src[n]
-            yield s if tgt is None else s * self.num_target + tgt[n]
+            index = s if tgt is None else s * self.num_target + tgt[n]
+            yield SeededIndex(index, sample_seed(self.seed, n))
 
     def __len__(self) -> int:
         """Length of the dataset (as mmengine's ``InfiniteSampler``)."""

@@ -9,6 +9,7 @@ from mmengine.runner.utils import calc_dynamic_intervals
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
+from ...utils.keyed_randomness import iteration_seed, seed_global_rngs
 
 
 @LOOPS.register_module()
@@ -30,6 +31,15 @@ class SeekableIterBasedTrainLoop(IterBasedTrainLoop):
       iteration. Hooks that change what the pipeline reads (a new selection
       round) call it so that every batch after the change sees the change,
       whatever the prefetch timing: runs are deterministic across resumes.
+    * before every iteration, seeds the process-global generators from
+      ``(seed, iteration, rank)`` (:mod:`mmda.utils.keyed_randomness`), so
+      the model's randomness (dropout, ...) does not depend on how many
+      iterations this process ran before: together with the sampler's
+      per-sample seeds, a resumed run ends with the weights of the
+      uninterrupted run;
+    * does not validate after an iteration that stopped training
+      (``stop_training``, set by e.g. a preemption hook that must exit
+      before the job's time runs out).
 
     Samplers without ``set_position`` fall back to mmengine's replay.
     Arguments are those of :class:`IterBasedTrainLoop`.
@@ -101,9 +111,12 @@ class SeekableIterBasedTrainLoop(IterBasedTrainLoop):
                 self.reset_data_iterator()
             self.runner.model.train()
             data_batch = next(self.dataloader_iterator)
+            seed_global_rngs(
+                iteration_seed(self.runner.seed, self._iter,
+                               self.runner.rank))
             self.run_iter(data_batch)
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None
+            if (self.runner.val_loop is not None and not self.stop_training
                     and self._iter >= self.val_begin
                     and (self._iter % self.val_interval == 0
                          or self._iter == self._max_iters)):

@@ -1,0 +1,227 @@
+"""The Slurm batch scripts on a real (local, one-node) Slurm cluster.
+
+``slurm/local_cluster.sh start`` installs slurm-wlm and munge when needed
+(apt-get, as root) and starts the cluster; CI runs it before pytest. On the
+tiny sim2real benchmark with the tiny RIPU config (one selection round after
+iteration 2, 4 iterations, checkpoints at 3 and 4):
+
+(a) ``sbatch --ntasks-per-node=2 slurm/train_ripu.sh CONFIG ...`` trains
+    with 2 DDP ranks (gloo; the selection round is split over both) and
+    evaluates;
+(b) the same job sent Slurm's warning signal after its first iteration
+    (``scancel --signal=USR1 --batch``, as ``--signal=B:USR1@N`` does before
+    the time limit) checkpoints, requeues itself, resumes from the
+    checkpoint and ends with the final weights, optimizer state and ledger
+    of the uninterrupted job (a);
+(c) ``sbatch slurm/test.sh CONFIG CKPT`` evaluates the final checkpoint of
+    (a) on 2 tasks.
+
+The tests poll ``scontrol show job`` every 0.5 s rather than using
+``sbatch --wait``, whose polling interval grows to tens of seconds.
+"""
+import os
+import os.path as osp
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, assert_same_training_state
+
+pytestmark = pytest.mark.slow
+
+LOCAL_CLUSTER = osp.join(REPO, 'slurm', 'local_cluster.sh')
+TRAIN_RIPU = osp.join(REPO, 'slurm', 'train_ripu.sh')
+TEST = osp.join(REPO, 'slurm', 'test.sh')
+RA_CONFIG = osp.join(
+    REPO, 'configs', 'ripu',
+    'ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+OPTIONS = [
+    'custom_hooks.0.select_iters=[2]',
+    'custom_hooks.0.dataloader.num_workers=0',
+    'train_cfg.max_iters=4',
+    'train_cfg.val_interval=4',
+    'default_hooks.checkpoint.interval=3',
+    'default_hooks.logger.interval=1',
+    # one persistent worker per rank: Slurm signals every process of the
+    # step, the workers must survive it
+    'train_dataloader.num_workers=1',
+    'val_dataloader.num_workers=0',
+    'val_dataloader.persistent_workers=False',
+    'test_dataloader.num_workers=0',
+    'test_dataloader.persistent_workers=False',
+]
+# 2 tasks of 1 CPU on the local node; no GPUs there: no gres request
+RESOURCES = ['--gres=none', '--nodes=1', '--ntasks-per-node=2',
+             '--cpus-per-task=1', '--time=15']
+JOB_TIMEOUT = 400
+
+
+def _can_install() -> bool:
+    if not shutil.which('apt-get'):
+        return False
+    if os.geteuid() == 0:
+        return True
+    return shutil.which('sudo') is not None and subprocess.run(
+        ['sudo', '-n', 'true'], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope='session')
+def slurm_env():
+    """Environment for Slurm clients and jobs; starts the local cluster
+    (and stops it afterwards if it was not running before)."""
+    if not (shutil.which('sbatch') and shutil.which('slurmctld')) and \
+            not _can_install():
+        pytest.skip('Slurm is not installed and cannot be installed here '
+                    '(needs apt-get and root or passwordless sudo); CI runs '
+                    '`bash slurm/local_cluster.sh start` as root')
+    status = subprocess.run(['bash', LOCAL_CLUSTER, 'status'],
+                            capture_output=True,
+                            text=True)
+    was_running = 'slurmctld: running' in status.stdout
+    proc = subprocess.run(['bash', LOCAL_CLUSTER, 'start'],
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    conf = proc.stdout.strip().splitlines()[-1]
+    assert conf.startswith('SLURM_CONF='), proc.stdout
+    env = dict(os.environ, SLURM_CONF=conf[len('SLURM_CONF='):],
+               MMDA_ROOT=REPO, PYTHON=sys.executable)
+    env.pop('OMP_NUM_THREADS', None)  # the batch script sets it per task
+    yield env
+    if not was_running:
+        subprocess.run(['bash', LOCAL_CLUSTER, 'stop'], capture_output=True)
+
+
+def submit(env, cwd, argv):
+    """``sbatch`` a script; the job id."""
+    proc = subprocess.run(['sbatch', '--parsable'] + argv, cwd=str(cwd),
+                          env=env, capture_output=True, text=True,
+                          timeout=60)
+    job_id = proc.stdout.strip().split(';')[0]
+    assert proc.returncode == 0 and job_id.isdigit(), proc.stderr
+    return job_id
+
+
+def train_job(env, cwd, name):
+    return submit(env, cwd, ['-J', name] + RESOURCES +
+                  [TRAIN_RIPU, RA_CONFIG, '--cfg-options'] + OPTIONS)
+
+
+def job_info(env, job_id):
+    """(state, restarts, exit code) of a job."""
+    out = subprocess.run(['scontrol', 'show', 'job', job_id],
+                         capture_output=True, text=True, env=env).stdout
+    state = re.search(r'JobState=(\S+)', out)
+    restarts = re.search(r'Restarts=(\d+)', out)
+    code = re.search(r' ExitCode=(\d+):', out)
+    return (state.group(1) if state else 'UNKNOWN',
+            int(restarts.group(1)) if restarts else 0,
+            int(code.group(1)) if code else None)
+
+
+ACTIVE = ('PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'REQUEUED',
+          'REQUEUE_HOLD', 'RESIZING', 'SUSPENDED')
+
+
+def wait_job(env, job_id, log_path, deadline):
+    """Poll until the job has ended; cancel it on timeout."""
+    while True:
+        info = job_info(env, job_id)
+        if info[0] not in ACTIVE:
+            return info
+        if time.time() > deadline:
+            cancel(env, job_id)
+            raise AssertionError(f'job {job_id} still {info[0]}:\n'
+                                 f'{read(log_path)[-5000:]}')
+        time.sleep(0.5)
+
+
+def read(path):
+    if not osp.isfile(path):
+        return ''
+    with open(path, errors='replace') as f:
+        return f.read()
+
+
+def cancel(env, job_id):
+    subprocess.run(['scancel', job_id], env=env, capture_output=True)
+
+
+@pytest.fixture(scope='module')
+def ddp_job(slurm_env, sim2real_tiny):
+    """The uninterrupted 2-rank job: (work dir, log text)."""
+    job_id = train_job(slurm_env, sim2real_tiny, 'mmda-ddp')
+    log_path = sim2real_tiny / f'slurm-mmda-ddp-{job_id}.out'
+    state, _, code = wait_job(slurm_env, job_id, log_path,
+                              time.time() + JOB_TIMEOUT)
+    log = read(log_path)
+    assert (state, code) == ('COMPLETED', 0), \
+        f'job {job_id}: {state} ({code}):\n{log[-5000:]}'
+    return sim2real_tiny / 'work_dirs' / 'mmda-ddp', log
+
+
+def test_train_ripu_two_ddp_ranks(ddp_job):
+    work_dir, log = ddp_job
+    assert '2 task(s), work dir work_dirs/mmda-ddp' in log
+    assert "backend='gloo'" in log or '"backend": "gloo"' in log or \
+        "'backend': 'gloo'" in log
+    assert 'scoring 8 target images on 2 rank(s)' in log
+    assert re.search(r'Iter\(val\).*mIoU: [\d.]+', log), log[-3000:]
+    assert osp.isfile(work_dir / 'iter_4.pth')
+
+
+def test_warning_signal_requeues_and_resumes_exactly(slurm_env, sim2real_tiny,
+                                                     ddp_job):
+    name = 'mmda-preempt'
+    job_id = train_job(slurm_env, sim2real_tiny, name)
+    log_path = sim2real_tiny / f'slurm-{name}-{job_id}.out'
+    deadline = time.time() + JOB_TIMEOUT
+    while 'Iter(train) [1/4]' not in read(log_path):
+        if job_info(slurm_env, job_id)[0] not in ACTIVE or \
+                time.time() > deadline:
+            cancel(slurm_env, job_id)
+            raise AssertionError(f'no training iteration:\n'
+                                 f'{read(log_path)[-5000:]}')
+        time.sleep(0.2)
+    # what Slurm does before the time limit with --signal=B:USR1@N
+    subprocess.run(['scancel', '--signal=USR1', '--batch', job_id],
+                   env=slurm_env, check=True)
+    state, restarts, _ = wait_job(slurm_env, job_id, log_path, deadline)
+    log = read(log_path)
+    assert state == 'COMPLETED' and restarts == 1, f'{state}, {restarts} ' \
+        f'restarts:\n{log[-5000:]}'
+    stopped = re.search(r'received SIGUSR1: saving a checkpoint of '
+                        r'iteration (\d+)', log)
+    assert stopped, log[-5000:]
+    step = int(stopped.group(1))
+    assert 1 <= step < 4
+    assert f'requeued Slurm job {job_id}' in log
+    assert f'job {job_id} ({name}) start 1' in log  # the second start
+    assert f'resumed epoch: 0, iter: {step}' in log
+    assert 'Advance dataloader' not in log
+    work_dir = sim2real_tiny / 'work_dirs' / name
+    assert_same_training_state(work_dir / 'iter_4.pth',
+                               ddp_job[0] / 'iter_4.pth')
+
+
+def test_test_script_two_tasks(slurm_env, sim2real_tiny, ddp_job):
+    job_id = submit(slurm_env, sim2real_tiny, ['-J', 'mmda-test'] +
+                    RESOURCES + [
+                        TEST, RA_CONFIG,
+                        str(ddp_job[0] / 'iter_4.pth'), '--cfg-options',
+                        'test_dataloader.num_workers=0',
+                        'test_dataloader.persistent_workers=False'
+                    ])
+    log_path = sim2real_tiny / f'slurm-mmda-test-{job_id}.out'
+    state, _, code = wait_job(slurm_env, job_id, log_path,
+                              time.time() + JOB_TIMEOUT)
+    log = read(log_path)
+    assert (state, code) == ('COMPLETED', 0), log[-5000:]
+    assert '2 task(s)' in log and 'per class results' in log
+    assert re.search(r'Iter\(test\).*mIoU: [\d.]+', log), log[-3000:]
+    assert osp.isdir(sim2real_tiny / 'work_dirs' / 'mmda-test-test')
