@@ -13,6 +13,10 @@ The benchmark data is generated (``tools/make_sim2real.py``) and converted
 again (delete their work dir, or pass ``--force``), so an interrupted
 benchmark resumes where it stopped. Rows of runs not trained in this call
 come from the stored results and are marked as such.
+
+Trainers run with one OpenMP thread unless ``OMP_NUM_THREADS`` is set: on a
+2-core machine the trainer and its two dataloader workers otherwise
+oversubscribe the cores and every iteration gets several times slower.
 """
 import argparse
 import json
@@ -102,9 +106,11 @@ def train(name: str, work_root: str, data_root: str, python: str,
     print(f'[sim2real] {name}: {" ".join(cmd)}', flush=True)
     start = time.time()
     os.makedirs(work_dir, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
     with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
-                       stderr=subprocess.STDOUT)
+                       stderr=subprocess.STDOUT, env=env)
     metrics = final_metrics(work_dir)
     result = dict(
         name=name,

@@ -45,12 +45,15 @@ def measure(config: str, iters: int, warmup: int) -> float:
         ]
         if 'ripu' in config:  # no selection round inside the window
             options.append(f'custom_hooks.0.select_iters=[{iters * 10}]')
+        env = dict(os.environ)
+        env.setdefault('OMP_NUM_THREADS', '1')
         subprocess.run([
             sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
             '--cfg-options'
         ] + options,
                        cwd=ROOT,
                        check=True,
+                       env=env,
                        stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         times = [t for i, t in iteration_times(work_dir) if i > warmup]

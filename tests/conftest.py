@@ -1,10 +1,16 @@
 """Shared helpers and fixtures of the mmda tests."""
+import os
 import os.path as osp
 import runpy
 import subprocess
 import sys
 
 import pytest
+
+# One OpenMP thread per process: the suite starts trainers, dataloader
+# workers and DDP ranks side by side on small machines, where more
+# threads than cores make every process several times slower.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
