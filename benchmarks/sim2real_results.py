@@ -84,7 +84,7 @@ def final_metrics(work_dir: str) -> dict:
     return metrics
 
 
-def train(name: str, work_root: str, data_root: str, python: str,
+def train(name: str, work_root: str, python: str,
           max_iters: int, force: bool) -> dict:
     label, budget, config, options = RUNS[name]
     work_dir = osp.join(work_root, name)
@@ -93,8 +93,6 @@ def train(name: str, work_root: str, data_root: str, python: str,
         with open(result_file) as f:
             return json.load(f)
     options = list(options)
-    if data_root != 'data/sim2real':
-        raise SystemExit('--data must be data/sim2real (the configs name it)')
     if max_iters:
         options.append(f'train_cfg.max_iters={max_iters}')
         options.append(f'train_cfg.val_interval={max_iters}')
@@ -212,6 +210,8 @@ def main(argv=None):
         default=RESULTS_DIR,
         help='where the table, json and plot go')
     args = parser.parse_args(argv)
+    if args.data != 'data/sim2real':
+        parser.error('--data must be data/sim2real (the configs name it)')
     python = sys.executable
     ensure_data(osp.join(ROOT, args.data), python)
     os.makedirs(args.results_dir, exist_ok=True)
@@ -221,8 +221,8 @@ def main(argv=None):
         with open(store) as f:
             results = json.load(f)
     for name in args.runs:
-        results[name] = train(name, osp.join(ROOT, args.work_root),
-                              args.data, python, args.max_iters, args.force)
+        results[name] = train(name, osp.join(ROOT, args.work_root), python,
+                              args.max_iters, args.force)
     ordered = OrderedDict((n, results[n]) for n in RUNS if n in results)
     with open(store, 'w') as f:
         json.dump(ordered, f, indent=1)

@@ -101,6 +101,13 @@ class ActiveLabelLedger:
     def keys(self) -> List[str]:
         return sorted(self._maps)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._maps
+
+    def shape_of(self, key: str) -> Tuple[int, int]:
+        """(H, W) of the stored map of ``key`` (without decoding it)."""
+        return self._shapes[key]
+
     @property
     def num_rounds(self) -> int:
         return len(self.rounds)

@@ -38,7 +38,8 @@ class DAIoUMetric(IoUMetric):
     the label's resolution, intersections and unions summed over the whole
     set, so sharded evaluation gives exactly the single-process numbers).
     Besides ``mIoU``/``mAcc``/``aAcc`` it reports ``mIoU16`` and ``mIoU13``
-    where the class list allows (see :func:`protocol_class_subsets`) and each
+    for a 19-class head and ``mIoU13`` for a 16-class head (whose ``mIoU``
+    is the 16-class score; see :func:`protocol_class_subsets`) and each
     class's IoU as ``IoU.<class>`` for results tables and hyper-parameter
     search.
     """

@@ -278,8 +278,7 @@ class ActiveSelectionHook(Hook):
         """One image's selection: its ledger map with the new active pixels
         (not labelled yet) and the boolean mask of the pixels to label."""
         shape = tuple(logits.shape[-2:])
-        old = self.ledger.get(key, shape) if key in self.ledger.keys else \
-            np.full(shape, UNTOUCHED, np.uint8)
+        old = self.ledger.get(key, shape)  # all untouched if never picked
         picks, pick_area = self._budget(shape)
         left = self._pixel_budget(shape) - self.ledger.labelled_pixels(key)
         picks = max(0, min(picks, left // pick_area))
@@ -351,7 +350,7 @@ class ActiveSelectionHook(Hook):
         new_pixels = 0
         drawn = []
         for key, new_map in maps:
-            before = self.ledger.get(key) if key in self.ledger.keys else None
+            before = self.ledger.get(key) if key in self.ledger else None
             new_pixels += self.ledger.update(key, new_map)
             if len(drawn) < self.num_vis:
                 drawn.append((key, before))
@@ -360,7 +359,7 @@ class ActiveSelectionHook(Hook):
         if rank == 0 and self.num_vis > 0:
             self._draw(dataloader.dataset, drawn, round_no)
         total_budget = sum(
-            self._pixel_budget(self.ledger.get(k).shape)
+            self._pixel_budget(self.ledger.shape_of(k))
             for k in self.ledger.keys)
         runner.logger.info(
             f'active selection round {round_no}/{self.num_rounds} done: '
