@@ -30,12 +30,19 @@ from collections import OrderedDict
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
 ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 
-# name -> (label, budget of target labels, config, extra --cfg-options)
+# name -> (label, budget of target labels, config, extra --cfg-options);
+# IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
+# the AdvEnt run's final checkpoint (its stage 1) and trains stage 2.
 RUNS = OrderedDict([
     ('source_only', ('Source only', '0', 'configs/baselines/'
                      'source-only_deeplabv2-small_sim2real-gta5-to-'
                      'cityscapes.py', [])),
+    ('minent', ('MinEnt', '0', ENTROPY.format('advent/minent'), [])),
+    ('advent', ('AdvEnt', '0', ENTROPY.format('advent/advent'), [])),
+    ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
+                                  ENTROPY.format('intrada/intrada')), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
     ('ripu_ra1', ('RIPU RA', '1 %', ADAPT.format('ra-2.2'),
                   ['custom_hooks.0.budget_ratio=0.01'])),
@@ -96,11 +103,16 @@ def train(name: str, work_root: str, python: str,
     if max_iters:
         options.append(f'train_cfg.max_iters={max_iters}')
         options.append(f'train_cfg.val_interval={max_iters}')
-    cmd = [python, 'tools/train.py', config, '--work-dir', work_dir]
-    if osp.isfile(osp.join(work_dir, 'last_checkpoint')) and not force:
-        cmd.append('--resume')
-    if options:
-        cmd += ['--cfg-options'] + options
+    if isinstance(config, (tuple, list)):
+        cmd = intrada_command(config, work_dir, work_root, python, options)
+        metrics_dir = osp.join(work_dir, 'stage2')
+    else:
+        cmd = [python, 'tools/train.py', config, '--work-dir', work_dir]
+        if osp.isfile(osp.join(work_dir, 'last_checkpoint')) and not force:
+            cmd.append('--resume')
+        if options:
+            cmd += ['--cfg-options'] + options
+        metrics_dir = work_dir
     print(f'[sim2real] {name}: {" ".join(cmd)}', flush=True)
     start = time.time()
     os.makedirs(work_dir, exist_ok=True)
@@ -109,7 +121,7 @@ def train(name: str, work_root: str, python: str,
     with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
                        stderr=subprocess.STDOUT, env=env)
-    metrics = final_metrics(work_dir)
+    metrics = final_metrics(metrics_dir)
     result = dict(
         name=name,
         label=label,
@@ -123,6 +135,22 @@ def train(name: str, work_root: str, python: str,
     print(f'[sim2real] {name}: mIoU {metrics["mIoU"]:.2f} in '
           f'{result["minutes"]} min', flush=True)
     return result
+
+
+def intrada_command(configs, work_dir: str, work_root: str, python: str,
+                    options) -> list:
+    """The one-command IntraDA pipeline on the AdvEnt run's checkpoint."""
+    stage1, stage2 = configs
+    train('advent', work_root, python, 0, False)  # stage 1 (kept if done)
+    with open(osp.join(work_root, 'advent', 'last_checkpoint')) as f:
+        ckpt = f.read().strip()  # the finished run's final checkpoint
+    cmd = [
+        python, 'tools/intrada_pipeline.py', stage1, stage2, '--work-dir',
+        work_dir, '--stage1-checkpoint', ckpt
+    ]
+    if options:
+        cmd += ['--stage2-options'] + options
+    return cmd
 
 
 def gap_recovered(result, results):

@@ -77,8 +77,10 @@ def load_config(config: str,
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper(s) to mixed precision (``--amp``)."""
     wrapper = cfg.optim_wrapper
+    several = wrapper.get('type') == 'OptimWrapperDict' or (
+        'optimizer' not in wrapper and 'constructor' in wrapper)
     wrappers = ([w for w in wrapper.values() if isinstance(w, dict)]
-                if wrapper.get('type') == 'OptimWrapperDict' else [wrapper])
+                if several else [wrapper])
     for w in wrappers:
         if w.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             continue

@@ -2,7 +2,7 @@
 
 Importing registers into mmseg's registries: datasets ``DABaseSegDataset``,
 ``GTA5Dataset``, ``SynthiaDataset``, ``CityscapesDADataset``,
-``TwoDomainDataset``; transforms ``LoadDAImageFromFile``,
+``EntropySplitDataset``, ``TwoDomainDataset``; transforms ``LoadDAImageFromFile``,
 ``LoadDAAnnotations``, ``LoadDepthMap``; sampler
 ``TwoDomainInfiniteSampler``.
 """
@@ -12,6 +12,7 @@ from .class_stats import (ClassStats, build_class_stats, compute_class_stats,
                           image_key, load_class_stats, stats_file_name,
                           write_class_stats)
 from .cityscapes import CityscapesDADataset
+from .entropy_split_dataset import EntropySplitDataset
 from .converters import (TRAIN_ID_SUFFIX, convert_cityscapes, convert_gta5,
                          convert_synthia, read_label_ids, read_synthia_raw)
 from .gta5 import GTA5Dataset
@@ -25,7 +26,7 @@ from .two_domain_dataset import TwoDomainDataset
 
 __all__ = [
     'label_maps', 'DABaseSegDataset', 'GTA5Dataset', 'SynthiaDataset',
-    'CityscapesDADataset', 'TwoDomainDataset', 'TwoDomainInfiniteSampler',
+    'CityscapesDADataset', 'EntropySplitDataset', 'TwoDomainDataset', 'TwoDomainInfiniteSampler',
     'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile',
     'LoadDepthMap', 'ClassStats',
     'ClassIndex', 'build_class_stats', 'compute_class_stats', 'image_key',

@@ -90,3 +90,16 @@ target_active_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
+# The target train split as IntraDA's entropy ranking reads it: unaugmented,
+# no labels (tools/entropy_rank.py).
+target_rank_pipeline = [
+    dict(type='LoadDAImageFromFile'),
+    dict(type='Resize', scale=target_scale, keep_ratio=True),
+    dict(type='PackSegInputs'),
+]
+target_train_rank = dict(
+    type='CityscapesDADataset',
+    data_root=data_root + '/cityscapes',
+    data_prefix=dict(img_path='leftImg8bit/train'),
+    with_labels=False,
+    pipeline=target_rank_pipeline)

@@ -1,8 +1,9 @@
 from .active_selection_hook import ActiveSelectionHook
+from .adversarial_discriminator_hook import AdversarialDiscriminatorHook
 from .preemption_hook import PreemptionHook, add_preemption_hook, exit_code
 from .test_progress_hook import TestProgressHook
 
 __all__ = [
-    'ActiveSelectionHook', 'PreemptionHook', 'TestProgressHook',
-    'add_preemption_hook', 'exit_code'
+    'ActiveSelectionHook', 'AdversarialDiscriminatorHook', 'PreemptionHook',
+    'TestProgressHook', 'add_preemption_hook', 'exit_code'
 ]

@@ -1,3 +1,7 @@
+from .adversarial_loss import (SOURCE_LABEL, TARGET_LABEL, AdversarialLoss,
+                               adversarial_bce_loss)
+from .entropy_loss import (EntropyLoss, entropy_loss, normalized_entropy,
+                           weighted_self_information)
 from .local_consistency_loss import (LocalConsistencyLoss,
                                      label_boundary_mask,
                                      local_consistency_loss)
@@ -5,6 +9,9 @@ from .negative_learning_loss import (NegativeLearningLoss,
                                      negative_learning_loss)
 
 __all__ = [
-    'LocalConsistencyLoss', 'label_boundary_mask', 'local_consistency_loss',
-    'NegativeLearningLoss', 'negative_learning_loss'
+    'AdversarialLoss', 'adversarial_bce_loss', 'SOURCE_LABEL', 'TARGET_LABEL',
+    'EntropyLoss', 'entropy_loss', 'normalized_entropy',
+    'weighted_self_information', 'LocalConsistencyLoss',
+    'label_boundary_mask', 'local_consistency_loss', 'NegativeLearningLoss',
+    'negative_learning_loss'
 ]

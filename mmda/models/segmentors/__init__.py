@@ -1,3 +1,6 @@
+from .advent import AdvEnt
+from .minent import MinEnt
+from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
 from .ripu import RIPU
 
-__all__ = ['RIPU']
+__all__ = ['AdvEnt', 'LEVELS', 'MinEnt', 'MultiLevelEncoderDecoder', 'RIPU']

@@ -1,0 +1,92 @@
+"""IntraDA's entropy ranking (Pan et al., CVPR 2020), as pure functions.
+
+Target-train images are ranked by the mean entropy of the stage-1 (AdvEnt)
+prediction; the lowest-entropy fraction λ is the *easy* split (its
+predictions become pseudo-labels), the rest the *hard* split.
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..models.losses import normalized_entropy
+
+#: The rare classes of IntraDA's optional normalisation: trainIds
+#: {3, 4, 5, 6, 7, 9, 12, 14, 15, 16, 17} of the 19 Cityscapes classes.
+RARE_CLASSES = ('wall', 'fence', 'pole', 'traffic light', 'traffic sign',
+                'terrain', 'rider', 'truck', 'bus', 'train', 'motorcycle')
+#: Easy fraction λ of the paper.
+DEFAULT_LAMBDA = 0.67
+
+
+def image_entropy_score(logits: Tensor) -> Tensor:
+    """Mean normalised entropy (in [0, 1]) of each image's prediction.
+
+    The original averages the weighted self-information maps over classes
+    and pixels, i.e. this value divided by C: the same ranking.
+
+    Args:
+        logits (Tensor): N×C×H×W class scores.
+
+    Returns:
+        Tensor: N scores.
+    """
+    return normalized_entropy(F.softmax(logits.float(), dim=1)).flatten(
+        1).mean(1)
+
+
+def rare_class_indices(classes: Sequence[str],
+                       rare_classes: Sequence[str] = RARE_CLASSES
+                       ) -> List[int]:
+    """Indices in ``classes`` of the rare classes it has (16- and 13-class
+    label spaces lack some)."""
+    unknown = sorted(set(rare_classes) - set(classes)
+                     - set(RARE_CLASSES))
+    if unknown:
+        raise KeyError(f'rare classes {unknown} are not among the classes '
+                       f'{tuple(classes)}')
+    return [i for i, name in enumerate(classes) if name in rare_classes]
+
+
+def rare_class_factor(prediction: Tensor, rare_ids: Sequence[int]) -> float:
+    """IntraDA's normalisation factor of one image,
+    ``(K − n) / K + 0.5`` with ``K`` rare classes in the label space
+    (11 for 19 classes) and ``n`` of them present in the predicted label
+    map: images showing rare classes score lower, so they count as easier
+    and enter the pseudo-labelled split.
+
+    Args:
+        prediction (Tensor): H×W predicted class ids.
+        rare_ids (Sequence[int]): The rare class ids.
+    """
+    if not rare_ids:
+        return 1.
+    present = torch.unique(prediction).tolist()
+    n = len(set(present) & set(int(i) for i in rare_ids))
+    k = len(rare_ids)
+    return (k - n) / k + 0.5
+
+
+def split_easy_hard(scores: Dict[str, float],
+                    easy_fraction: float = DEFAULT_LAMBDA
+                    ) -> Tuple[List[str], List[str]]:
+    """Rank images by score (lowest first; ties by name) and split: the
+    first ``int(N · λ)`` are easy, the rest hard (as the original).
+
+    Args:
+        scores (dict[str, float]): image key → entropy score.
+        easy_fraction (float): λ in (0, 1).
+
+    Returns:
+        tuple[list[str], list[str]]: easy keys, hard keys, each in rank
+        order.
+    """
+    if not 0. < easy_fraction < 1.:
+        raise ValueError(
+            f'the easy fraction lambda must be in (0, 1), got {easy_fraction}')
+    if not scores:
+        raise ValueError('no images to rank')
+    ranked = sorted(scores, key=lambda k: (scores[k], k))
+    n_easy = int(len(ranked) * easy_fraction)
+    return ranked[:n_easy], ranked[n_easy:]

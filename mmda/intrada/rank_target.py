@@ -1,0 +1,155 @@
+"""Run a stage-1 model over the target-train split and write IntraDA's
+entropy ranking (see :mod:`mmda.intrada.split_manifest`)."""
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Dict, Optional, Sequence
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from mmengine.utils import ProgressBar
+
+from mmseg.models.utils import resize
+
+from .entropy_ranking import (RARE_CLASSES, image_entropy_score,
+                              rare_class_factor, rare_class_indices,
+                              split_easy_hard)
+from .split_manifest import (MANIFEST_FORMAT, MANIFEST_NAME,
+                             MANIFEST_VERSION, PSEUDO_LABEL_DIR,
+                             PSEUDO_LABEL_SUFFIX, SPLIT_FILES)
+
+
+def _main_logits(model: BaseModel, inputs: torch.Tensor) -> torch.Tensor:
+    """Main-head class scores at the input resolution."""
+    seg = getattr(model, 'segmentor', model)
+    if hasattr(seg, 'level_logits'):
+        return seg.level_logits(inputs)['main']
+    return resize(
+        seg(inputs, mode='tensor'),
+        size=inputs.shape[2:],
+        mode='bilinear',
+        align_corners=seg.align_corners)
+
+
+def _stem(img_path: str, img_dir: str, img_suffix: str) -> str:
+    rel = osp.relpath(img_path, img_dir)
+    return rel[:-len(img_suffix)] if rel.endswith(img_suffix) else \
+        osp.splitext(rel)[0]
+
+
+@torch.no_grad()
+def rank_target(model: BaseModel,
+                dataloader_cfg: dict,
+                out_dir: str,
+                easy_fraction: float = 0.67,
+                normalize: bool = False,
+                rare_classes: Sequence[str] = RARE_CLASSES,
+                provenance: Optional[Dict] = None,
+                overwrite: bool = False) -> Dict:
+    """Rank the images of ``dataloader_cfg`` (the unaugmented target-train
+    split) by the mean entropy of ``model``'s main prediction, and write
+    the splits, the easy split's pseudo-labels (argmax at the original image
+    size) and the manifest into ``out_dir``.
+
+    Args:
+        model (BaseModel): The stage-1 model (with its data preprocessor),
+            in eval mode on its device.
+        dataloader_cfg (dict): Dataloader config of the split to rank.
+        out_dir (str): The ranking directory (created whole).
+        easy_fraction (float): λ, the easy fraction. Defaults to 0.67.
+        normalize (bool): Multiply the scores by the rare-class factor.
+        rare_classes (Sequence[str]): Class names counted as rare.
+        provenance (dict, optional): Extra manifest fields (config and
+            checkpoint paths).
+        overwrite (bool): Replace an existing ``out_dir``.
+
+    Returns:
+        dict: The manifest.
+    """
+    if osp.exists(out_dir) and not overwrite:
+        raise FileExistsError(
+            f'{out_dir} exists: a ranking is already there (pass --force / '
+            'overwrite=True to replace it)')
+    dataloader = Runner.build_dataloader(dataloader_cfg)
+    dataset = dataloader.dataset
+    classes = list(dataset.metainfo['classes'])
+    rare_ids = rare_class_indices(classes, rare_classes) if normalize else []
+    img_dir = dataset.data_prefix.get('img_path', '')
+    img_suffix = getattr(dataset, 'img_suffix', '.png')
+
+    tmp_dir = out_dir.rstrip('/') + '.tmp'
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    label_dir = osp.join(tmp_dir, PSEUDO_LABEL_DIR)
+    os.makedirs(label_dir)
+
+    records = {}
+    bar = ProgressBar(len(dataset))
+    for data in dataloader:
+        data = model.data_preprocessor(data, False)
+        logits = _main_logits(model, data['inputs'])
+        for logit, sample in zip(logits, data['data_samples']):
+            h, w = sample.img_shape
+            logit = logit[None, :, :h, :w]
+            entropy = float(image_entropy_score(logit)[0])
+            factor = rare_class_factor(logit[0].argmax(0), rare_ids) \
+                if normalize else 1.
+            stem = _stem(sample.img_path, img_dir, img_suffix)
+            if stem in records:
+                raise ValueError(f'image {sample.img_path} listed twice')
+            label = resize(
+                logit, size=sample.ori_shape, mode='bilinear',
+                align_corners=False)[0].argmax(0).to(torch.uint8)
+            label_path = osp.join(label_dir, stem + PSEUDO_LABEL_SUFFIX)
+            os.makedirs(osp.dirname(label_path), exist_ok=True)
+            mmcv.imwrite(label.cpu().numpy().astype(np.uint8), label_path)
+            records[stem] = dict(
+                stem=stem,
+                img_path=osp.abspath(sample.img_path),
+                score=entropy * factor,
+                entropy=entropy,
+                rare_factor=factor)
+            bar.update()
+    print(flush=True)
+
+    easy, hard = split_easy_hard(
+        {k: r['score'] for k, r in records.items()}, easy_fraction)
+    images = []
+    for rank, stem in enumerate(easy + hard):
+        record = dict(records[stem], rank=rank)
+        if rank < len(easy):
+            record.update(
+                split='easy',
+                pseudo_label=osp.join(PSEUDO_LABEL_DIR,
+                                      stem + PSEUDO_LABEL_SUFFIX))
+        else:
+            record['split'] = 'hard'
+            os.remove(osp.join(label_dir, stem + PSEUDO_LABEL_SUFFIX))
+        images.append(record)
+    for split, stems in (('easy', easy), ('hard', hard)):
+        with open(osp.join(tmp_dir, SPLIT_FILES[split]), 'w') as f:
+            f.write(f'# IntraDA {split} split: {len(stems)} of '
+                    f'{len(records)} images, lowest entropy first\n')
+            f.writelines(s + '\n' for s in stems)
+    manifest = dict(
+        format=MANIFEST_FORMAT,
+        version=MANIFEST_VERSION,
+        **(provenance or {}),
+        easy_fraction=easy_fraction,
+        normalize=bool(normalize),
+        rare_classes=[classes[i] for i in rare_ids],
+        classes=classes,
+        num_images=len(records),
+        num_easy=len(easy),
+        pseudo_label_suffix=PSEUDO_LABEL_SUFFIX,
+        split_files=SPLIT_FILES,
+        images=images)
+    with open(osp.join(tmp_dir, MANIFEST_NAME), 'w') as f:
+        json.dump(manifest, f, indent=1)
+    if osp.exists(out_dir):
+        shutil.rmtree(out_dir)
+    os.replace(tmp_dir, out_dir)
+    return manifest

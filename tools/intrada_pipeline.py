@@ -1,0 +1,162 @@
+"""IntraDA end to end in one command: stage 1 (AdvEnt), the entropy
+ranking, stage 2 (AdvEnt on the easy / hard target splits)::
+
+    python tools/intrada_pipeline.py STAGE1_CONFIG STAGE2_CONFIG
+        [--work-dir DIR] [--lambda 0.67] [--normalize | --no-normalize]
+        [--stage1-checkpoint CKPT] [--gpus N] [--stage1-options k=v ...] [--stage2-options k=v ...]
+
+Everything goes under one directory (default ``work_dirs/intrada/<stage-2
+config name>``)::
+
+    DIR/stage1/         the AdvEnt run (tools/train.py)
+    DIR/entropy_rank/   splits, pseudo-labels, manifest (tools/entropy_rank.py)
+    DIR/stage2/         the IntraDA run, reading DIR/entropy_rank
+
+Each step is an ordinary run of the tools in a fresh process. Finished steps
+are skipped and an interrupted training resumes from its last checkpoint,
+so running the same command again continues the pipeline. With
+``--stage1-checkpoint`` an AdvEnt model trained before is ranked instead of
+training stage 1. ``--gpus N``
+trains with ``tools/dist_train.sh`` (N processes). On Slurm the steps chain
+as dependent jobs: ``slurm/intrada.sh``.
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def easy_fraction(text: str) -> float:
+    value = float(text)
+    if not 0. < value < 1.:
+        raise argparse.ArgumentTypeError(
+            f'--lambda must be in (0, 1), got {text}')
+    return value
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='IntraDA in one command')
+    parser.add_argument('stage1_config', help='AdvEnt (stage 1) config')
+    parser.add_argument('stage2_config', help='IntraDA (stage 2) config')
+    parser.add_argument('--work-dir', help='directory of the whole pipeline')
+    parser.add_argument(
+        '--lambda',
+        dest='easy_fraction',
+        type=easy_fraction,
+        default=0.67,
+        help='easy fraction of the ranking (default 0.67)')
+    parser.add_argument(
+        '--normalize',
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help='rare-class normalisation of the ranking (default: off)')
+    parser.add_argument(
+        '--stage1-checkpoint',
+        help='an AdvEnt checkpoint trained before: skip stage 1 and rank '
+        'with it')
+    parser.add_argument(
+        '--gpus',
+        type=int,
+        default=1,
+        help='processes per training (>1: tools/dist_train.sh)')
+    parser.add_argument(
+        '--stage1-options',
+        nargs='+',
+        default=[],
+        help='--cfg-options of stage 1 (and of the ranking)')
+    parser.add_argument(
+        '--stage2-options', nargs='+', default=[],
+        help='--cfg-options of stage 2')
+    return parser.parse_args(argv)
+
+
+def run(cmd):
+    print('[intrada] ' + ' '.join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=os.getcwd())
+
+
+def options_dict(options):
+    """``k=v`` strings as tools/train.py's --cfg-options parses them."""
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='+', action=DictAction)
+    return parser.parse_args(['--options'] + list(options)).options \
+        if options else None
+
+
+def final_checkpoint(config: str, work_dir: str, options) -> str:
+    """Path of the checkpoint the finished run leaves (iter_<max_iters>)."""
+    from mmda.apis import load_config
+    cfg = load_config(config, options_dict(options), work_dir)
+    return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
+
+
+def train(config: str, work_dir: str, options, gpus: int) -> str:
+    """Train (or resume, or skip when finished); return the final
+    checkpoint."""
+    ckpt = final_checkpoint(config, work_dir, options)
+    if osp.isfile(ckpt):
+        print(f'[intrada] {work_dir}: finished ({ckpt}), skipped',
+              flush=True)
+        return ckpt
+    args = [config, '--work-dir', work_dir]
+    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        args.append('--resume')
+    if options:
+        args += ['--cfg-options'] + list(options)
+    if gpus > 1:
+        run(['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), args[0],
+             str(gpus)] + args[1:])
+    else:
+        run([sys.executable, osp.join(ROOT, 'tools', 'train.py')] + args)
+    if not osp.isfile(ckpt):
+        raise RuntimeError(f'training {config} ended without {ckpt}')
+    return ckpt
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    name = osp.splitext(osp.basename(args.stage2_config))[0]
+    work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', 'intrada',
+                                                     name))
+    stage1_dir = osp.join(work_dir, 'stage1')
+    rank_dir = osp.join(work_dir, 'entropy_rank')
+    stage2_dir = osp.join(work_dir, 'stage2')
+
+    if args.stage1_checkpoint:
+        if not osp.isfile(args.stage1_checkpoint):
+            raise FileNotFoundError(
+                f'--stage1-checkpoint {args.stage1_checkpoint} not found')
+        ckpt1 = osp.abspath(args.stage1_checkpoint)
+        print(f'[intrada] stage 1: {ckpt1} (given)', flush=True)
+    else:
+        ckpt1 = train(args.stage1_config, stage1_dir, args.stage1_options,
+                      args.gpus)
+    if osp.isfile(osp.join(rank_dir, 'manifest.json')):
+        print(f'[intrada] {rank_dir}: ranked, skipped', flush=True)
+    else:
+        cmd = [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'entropy_rank.py'), args.stage1_config,
+            ckpt1, '--out-dir', rank_dir, '--lambda',
+            str(args.easy_fraction),
+            '--normalize' if args.normalize else '--no-normalize'
+        ]
+        if args.stage1_options:
+            cmd += ['--cfg-options'] + list(args.stage1_options)
+        run(cmd)
+    options = [
+        f'train_dataloader.dataset.source.manifest={rank_dir}',
+        f'train_dataloader.dataset.target.manifest={rank_dir}'
+    ] + list(args.stage2_options)
+    ckpt2 = train(args.stage2_config, stage2_dir, options, args.gpus)
+    print(f'[intrada] done: stage 1 {ckpt1}, ranking {rank_dir}, stage 2 '
+          f'{ckpt2}', flush=True)
+
+
+if __name__ == '__main__':
+    main()
