@@ -16,7 +16,8 @@ from mmengine.config import Config, ConfigDict
 
 from .dist import is_cuda_usable
 
-_DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel')
+_DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel',
+                 'MMSeparateDistributedDataParallel')
 
 
 def _replace_sync_bn(node):

@@ -1,0 +1,90 @@
+"""Helper of ``tests/test_advent_ddp.py``: one AdvEnt iteration under DDP,
+recording the gradients each optimizer steps with.
+
+Builds the runner of ``CONFIG`` as ``tools/train.py`` does (under torchrun
+with ``--launcher pytorch``: ``MMSeparateDistributedDataParallel``, gloo on
+CPU), takes this rank's first training batch, runs ``train_step`` and saves
+``{'grads': {optimizer: {param: grad}}, 'inputs': ..., 'params': ...}`` to
+``OUT/rank<r>.pt``::
+
+    python tests/ddp_advent_worker.py CONFIG --work-dir DIR --out OUT \\
+        [--launcher pytorch] [--cfg-options ...]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.dist import get_rank  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
+
+from mmda.apis import build_runner_from_args  # noqa: E402
+
+
+def record_step(name, wrapper, model, store):
+    """Wrap ``wrapper.step`` to save the gradients it applies."""
+    real_step = wrapper.step
+    child = getattr(model, name)
+    child = child.module if is_model_wrapper(child) else child
+
+    def step(**kwargs):
+        store[name] = {
+            k: p.grad.detach().clone()
+            for k, p in child.named_parameters() if p.grad is not None
+        }
+        return real_step(**kwargs)
+
+    wrapper.step = step
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    parser.add_argument('--work-dir', required=True)
+    parser.add_argument('--out', required=True)
+    parser.add_argument('--launcher', default='none')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args(argv)
+
+    runner = build_runner_from_args(
+        args.config,
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher)
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    grads = {}
+    for name, wrapper in runner.optim_wrapper.items():
+        record_step(name, wrapper, model, grads)
+    batch = next(iter(runner.train_dataloader))
+    runner.message_hub.update_info('iter', 0)
+    runner.model.train()
+    runner.model.train_step(batch, optim_wrapper=runner.optim_wrapper)
+    os.makedirs(args.out, exist_ok=True)
+    torch.save(
+        dict(
+            grads=grads,
+            inputs=torch.stack(batch['target']['inputs']).float().sum(),
+            wrapper=type(runner.model).__name__,
+            children={
+                name: type(getattr(model, name)).__name__
+                for name in ('segmentor', 'discriminator', 'data_preprocessor')
+            },
+            params={k: v.detach().clone()
+                    for k, v in model.named_parameters()}),
+        osp.join(args.out, f'rank{get_rank()}.pt'))
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,184 @@
+"""IntraDA's entropy ranking: exact splits and factors, the ranking tool's
+files, the split datasets, and the one-command pipeline."""
+import json
+import os
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+
+from conftest import REPO, run_tool
+from mmda.datasets import EntropySplitDataset
+from mmda.intrada import (RARE_CLASSES, image_entropy_score, load_manifest,
+                          rare_class_factor, rare_class_indices,
+                          split_easy_hard)
+from mmda.datasets.label_maps import CITYSCAPES_CLASSES
+from mmda.datasets.label_spaces import classes_of
+
+ADVENT = osp.join(REPO, 'configs', 'advent',
+                  'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+INTRADA = osp.join(REPO, 'configs', 'intrada',
+                   'intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+TINY = [
+    'train_dataloader.batch_size=1', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'
+]
+
+
+def test_split_sizes_and_order():
+    scores = {'a': 0.5, 'b': 0.1, 'c': 0.9, 'd': 0.3, 'e': 0.3, 'f': 0.7}
+    easy, hard = split_easy_hard(scores, 0.67)
+    # int(6 * 0.67) = 4 easiest (ties by name: d before e)
+    assert easy == ['b', 'd', 'e', 'a']
+    assert hard == ['f', 'c']
+    easy, hard = split_easy_hard(scores, 0.5)
+    assert (easy, hard) == (['b', 'd', 'e'], ['a', 'f', 'c'])
+    for bad in (0., 1., 1.5):
+        with pytest.raises(ValueError, match='lambda'):
+            split_easy_hard(scores, bad)
+    with pytest.raises(ValueError, match='no images'):
+        split_easy_hard({}, 0.5)
+
+
+def test_rare_class_factor():
+    assert rare_class_indices(CITYSCAPES_CLASSES) == [
+        3, 4, 5, 6, 7, 9, 12, 14, 15, 16, 17]
+    rare = rare_class_indices(CITYSCAPES_CLASSES)
+    pred = torch.tensor([[0, 3, 3], [5, 10, 18]])
+    # 2 of the 11 rare classes present: (11 - 2) / 11 + 0.5
+    assert rare_class_factor(pred, rare) == pytest.approx(9 / 11 + 0.5)
+    assert rare_class_factor(torch.zeros(2, 2, dtype=torch.long),
+                             rare) == 1.5
+    assert rare_class_factor(torch.tensor(rare), rare) == 0.5
+    # the 16-class protocol has 8 of the rare classes (no terrain, truck,
+    # train); the factor uses K = 8
+    rare16 = rare_class_indices(classes_of(16))
+    assert len(rare16) == 8
+    assert rare_class_factor(torch.tensor(rare16[:2]), rare16) == \
+        pytest.approx(6 / 8 + 0.5)
+    assert set(RARE_CLASSES) >= {CITYSCAPES_CLASSES[i] for i in rare}
+
+
+def test_image_entropy_score():
+    logits = torch.zeros(3, 19, 4, 4)
+    logits[1, 2] = 50.  # confident: entropy ~0
+    logits[2, :, :2] = torch.randn(19, 2, 4)
+    scores = image_entropy_score(logits)
+    assert scores[0].item() == pytest.approx(1.)
+    assert scores[1].item() == pytest.approx(0., abs=1e-6)
+    p = logits[2:].softmax(1)
+    want = (-(p * torch.log2(p)).sum(1) / np.log2(19)).mean()
+    assert scores[2].item() == pytest.approx(want.item(), rel=1e-5)
+
+
+@pytest.fixture(scope='module')
+def stage1(sim2real_tiny, tmp_path_factory):
+    """A 2-iteration AdvEnt run (stage 1) on the tiny benchmark."""
+    work_dir = tmp_path_factory.mktemp('stage1')
+    run_tool([
+        osp.join(REPO, 'tools', 'train.py'), ADVENT, '--work-dir', work_dir,
+        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2'
+    ] + TINY, cwd=sim2real_tiny)
+    return work_dir / 'iter_2.pth'
+
+
+def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
+    out = tmp_path / 'rank'
+    tool = osp.join(REPO, 'tools', 'entropy_rank.py')
+    run_tool([tool, ADVENT, stage1, '--out-dir', out, '--lambda', '0.5',
+              '--normalize'], cwd=sim2real_tiny)
+    manifest = load_manifest(str(out))
+    assert manifest['num_images'] == 8 and manifest['num_easy'] == 4
+    assert manifest['normalize'] is True and manifest['easy_fraction'] == 0.5
+    images = manifest['images']
+    scores = [img['score'] for img in images]
+    assert scores == sorted(scores)
+    assert [img['rank'] for img in images] == list(range(8))
+    assert [img['split'] for img in images] == ['easy'] * 4 + ['hard'] * 4
+    for img in images:
+        assert img['score'] == pytest.approx(img['entropy'] *
+                                             img['rare_factor'])
+        assert 0.5 <= img['rare_factor'] <= 1.5
+    lines = [
+        line.strip() for line in open(out / 'easy_split.txt')
+        if not line.startswith('#')
+    ]
+    assert lines == [img['stem'] for img in images[:4]]
+    labels = sorted(
+        osp.relpath(osp.join(d, f), out)
+        for d, _, files in os.walk(out / 'pseudo_labels') for f in files)
+    assert labels == sorted(img['pseudo_label'] for img in images[:4])
+    img = mmcv.imread(images[0]['img_path'])
+    label = mmcv.imread(str(out / images[0]['pseudo_label']), 'unchanged')
+    assert label.shape == img.shape[:2] and label.max() < 19
+    assert not osp.exists(str(out) + '.tmp')
+
+    easy = EntropySplitDataset(manifest=str(out), split='easy', pipeline=[])
+    hard = EntropySplitDataset(
+        manifest=str(out / 'manifest.json'), split='hard',
+        with_labels=False, pipeline=[])
+    infos = [easy.get_data_info(i) for i in range(len(easy))]
+    assert [d['img_path'] for d in infos] == \
+        [i['img_path'] for i in images[:4]]
+    assert [d['seg_map_path'] for d in infos] == \
+        [str(out / i['pseudo_label']) for i in images[:4]]
+    assert len(hard) == 4 and 'seg_map_path' not in hard.get_data_info(0)
+    with pytest.raises(ValueError, match='no pseudo-labels'):
+        EntropySplitDataset(manifest=str(out), split='hard', pipeline=[])
+
+    # an existing ranking is never overwritten silently
+    proc = run_tool_fails([tool, ADVENT, stage1, '--out-dir', out],
+                          sim2real_tiny)
+    assert 'exists' in proc
+    # flags are real booleans: "--normalize False" is an error
+    proc = run_tool_fails([tool, ADVENT, stage1, '--out-dir', tmp_path / 'x',
+                           '--normalize', 'False'], sim2real_tiny)
+    assert 'unrecognized arguments: False' in proc
+    proc = run_tool_fails([tool, ADVENT, stage1, '--lambda', '1.5'],
+                          sim2real_tiny)
+    assert '--lambda must be in (0, 1)' in proc
+
+
+def run_tool_fails(argv, cwd):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable] + [str(a) for a in argv],
+                          cwd=str(cwd), capture_output=True, text=True)
+    assert proc.returncode != 0
+    return proc.stdout + proc.stderr
+
+
+def test_missing_manifest_names_the_step(tmp_path):
+    with pytest.raises(FileNotFoundError, match='tools/entropy_rank.py'):
+        EntropySplitDataset(manifest=str(tmp_path / 'rank'), pipeline=[])
+    (tmp_path / 'manifest.json').write_text(json.dumps({'format': 'x'}))
+    with pytest.raises(ValueError, match='not an mmda entropy-ranking'):
+        load_manifest(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
+    tool = osp.join(REPO, 'tools', 'intrada_pipeline.py')
+    options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2'] + TINY
+    argv = [tool, ADVENT, INTRADA, '--work-dir', tmp_path / 'intrada',
+            '--lambda', '0.75', '--stage1-options'] + options + [
+                '--stage2-options'] + options
+    proc = run_tool(argv, cwd=sim2real_tiny)
+    root = tmp_path / 'intrada'
+    for path in ('stage1/iter_2.pth', 'entropy_rank/manifest.json',
+                 'stage2/iter_2.pth'):
+        assert (root / path).is_file(), path
+    manifest = load_manifest(str(root / 'entropy_rank'))
+    assert manifest['num_easy'] == 6 and manifest['normalize'] is False
+    log = open(next((root / 'stage2').glob('*/*.log'))).read()
+    # stage 2 trained on the ranking: 6 easy (source) and 2 hard (target)
+    assert 'mIoU' in log
+    # running it again continues the pipeline: every step is done
+    again = run_tool(argv, cwd=sim2real_tiny).stdout
+    assert again.count('skipped') == 3, again
+    assert 'tools/train.py' not in again.split('[intrada] done')[0].replace(
+        'skipped', '')
+    del proc
