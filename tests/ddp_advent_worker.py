@@ -74,6 +74,7 @@ def main(argv=None):
             grads=grads,
             inputs=torch.stack(batch['target']['inputs']).float().sum(),
             wrapper=type(runner.model).__name__,
+            state_dict_keys=sorted(model.state_dict()),
             children={
                 name: type(getattr(model, name)).__name__
                 for name in ('segmentor', 'discriminator', 'data_preprocessor')

@@ -35,6 +35,10 @@ def test_ddp_gradients_identical_across_ranks(sim2real_tiny, tmp_path):
         'discriminator': 'MMDistributedDataParallel',
         'data_preprocessor': 'DADataPreprocessor'
     }
+    # checkpoints of DDP runs load into the unwrapped model
+    keys = r0['state_dict_keys']
+    assert keys and not [k for k in keys if '.module.' in k]
+    assert {k.split('.')[0] for k in keys} == {'segmentor', 'discriminator'}
     assert r0['inputs'] != r1['inputs'], 'ranks must see different images'
     for name in ('segmentor', 'discriminator'):
         g0, g1 = r0['grads'][name], r1['grads'][name]

@@ -19,6 +19,7 @@ iteration 2, 4 iterations, checkpoints at 3 and 4):
 The tests poll ``scontrol show job`` every 0.5 s rather than using
 ``sbatch --wait``, whose polling interval grows to tens of seconds.
 """
+import json
 import os
 import os.path as osp
 import re
@@ -225,3 +226,51 @@ def test_test_script_two_tasks(slurm_env, sim2real_tiny, ddp_job):
     assert '2 task(s)' in log and 'per class results' in log
     assert re.search(r'Iter\(test\).*mIoU: [\d.]+', log), log[-3000:]
     assert osp.isdir(sim2real_tiny / 'work_dirs' / 'mmda-test-test')
+
+
+def test_intrada_stages_chain_as_dependent_jobs(slurm_env, sim2real_tiny):
+    """``slurm/intrada.sh`` submits stage 1, the ranking and stage 2 as
+    jobs that wait for each other, and the chain runs through."""
+    advent = osp.join(
+        REPO, 'configs', 'advent',
+        'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+    intrada = osp.join(
+        REPO, 'configs', 'intrada',
+        'intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+    env = dict(
+        slurm_env,
+        NAME='mmda-intrada',
+        SBATCH_ARGS='--gres=none --nodes=1 --ntasks-per-node=1 '
+        '--cpus-per-task=1 --time=15',
+        TRAIN_ARGS='--cfg-options train_cfg.max_iters=2 '
+        'train_cfg.val_interval=2 train_dataloader.batch_size=1 '
+        'train_dataloader.num_workers=0 '
+        'train_dataloader.persistent_workers=False '
+        'val_dataloader.num_workers=0 val_dataloader.persistent_workers=False')
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'slurm', 'intrada.sh'), advent, intrada,
+         '--lambda', '0.5'],
+        cwd=str(sim2real_tiny), env=env, capture_output=True, text=True,
+        timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    jobs = dict(line.split() for line in proc.stdout.strip().splitlines())
+    assert set(jobs) == {'stage1', 'rank', 'stage2'}
+    deps = {
+        step: re.search(r'Dependency=(\S+)', subprocess.run(
+            ['scontrol', 'show', 'job', job], capture_output=True, text=True,
+            env=env).stdout).group(1)
+        for step, job in jobs.items()
+    }
+    assert deps['rank'].startswith(f'afterok:{jobs["stage1"]}')
+    assert deps['stage2'].startswith(f'afterok:{jobs["rank"]}')
+    deadline = time.time() + JOB_TIMEOUT
+    for step in ('stage1', 'rank', 'stage2'):
+        log = sim2real_tiny / f'slurm-mmda-intrada-{step}-{jobs[step]}.out'
+        state, _, code = wait_job(env, jobs[step], log, deadline)
+        assert (state, code) == ('COMPLETED', 0), \
+            f'{step} {jobs[step]}: {state} ({code}):\n{read(log)[-5000:]}'
+    root = sim2real_tiny / 'work_dirs' / 'mmda-intrada'
+    manifest = json.load(open(root / 'entropy_rank' / 'manifest.json'))
+    assert manifest['num_images'] == 8 and manifest['num_easy'] == 4
+    assert manifest['checkpoint'] == str(root / 'stage1' / 'iter_2.pth')
+    assert (root / 'stage2' / 'iter_2.pth').is_file()

@@ -11,7 +11,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..losses import SOURCE_LABEL, TARGET_LABEL, weighted_self_information
-from ..utils import current_adversarial_schedule, frozen, unwrap
+from ..utils import (current_adversarial_schedule, frozen,
+                     register_wrapper_free_state_dict, unwrap)
 from .multi_level_encoder_decoder import LEVELS
 
 
@@ -29,7 +30,8 @@ class AdvEnt(BaseModel):
     * ``segmentor``: a :class:`MultiLevelEncoderDecoder` (DeepLab-v2 with
       the layer3 auxiliary and layer4 main classifiers). It is what gets
       evaluated and exported: plain mmseg ``EncoderDecoder`` weights under
-      the ``segmentor.`` prefix of the checkpoint.
+      the ``segmentor.`` prefix of the checkpoint (also when trained under
+      DDP: see :func:`~mmda.models.utils.register_wrapper_free_state_dict`).
     * ``discriminator``: a :class:`~mmda.models.MultiLevelDiscriminator`,
       one fully-convolutional discriminator per level, fed the *weighted
       self-information maps* :math:`I = -p \\log_2 p / \\log_2 C` of the
@@ -108,6 +110,8 @@ class AdvEnt(BaseModel):
             level: MODELS.build(cfg)
             for level, cfg in (entropy_losses or {}).items()
         })
+        # checkpoints read segmentor.* / discriminator.* also under DDP
+        register_wrapper_free_state_dict(self)
 
     # ------------------------------------------------------------ training
     def train_step(self, data: dict,

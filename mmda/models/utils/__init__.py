@@ -2,8 +2,10 @@ from .adversarial_schedule import (AdversarialSchedule,
                                    current_adversarial_schedule,
                                    publish_adversarial_schedule)
 from .frozen import frozen, unwrap
+from .wrapper_free_state_dict import register_wrapper_free_state_dict
 
 __all__ = [
     'AdversarialSchedule', 'current_adversarial_schedule',
-    'publish_adversarial_schedule', 'frozen', 'unwrap'
+    'publish_adversarial_schedule', 'frozen', 'unwrap',
+    'register_wrapper_free_state_dict'
 ]
