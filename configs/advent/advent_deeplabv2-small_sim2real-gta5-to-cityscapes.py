@@ -10,51 +10,14 @@
 # ImageNet-initialised ResNet-101 over 120k iterations) for this short run
 # from scratch.
 _base_ = [
-    '../_base_/models/deeplabv2_small_multilevel.py',
+    '../_base_/models/advent_deeplabv2_small.py',
     '../_base_/datasets/sim2real_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/sgd_poly_sim2real.py',
+    '../_base_/schedules/advent_sim2real.py',
 ]
-num_classes = 19
 model = dict(
-    _delete_=True,
-    type='AdvEnt',
-    data_preprocessor={{_base_.data_preprocessor}},
-    segmentor={{_base_.model}},
-    discriminator=dict(
-        type='MultiLevelDiscriminator',
-        discriminators=dict(
-            main=dict(
-                type='FCDiscriminator',
-                in_channels=num_classes,
-                channels=(16, 32, 64, 128)),
-            aux=dict(
-                type='FCDiscriminator',
-                in_channels=num_classes,
-                channels=(16, 32, 64, 128)))),
     adversarial_losses=dict(
-        main=dict(type='AdversarialLoss', loss_weight=0.01),
-        aux=dict(type='AdversarialLoss', loss_weight=0.002)),
-    discriminator_loss=dict(type='AdversarialLoss', loss_weight=0.5))
-# each trainable child in its own DDP wrapper, the model's train_step runs
-model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='MultiOptimWrapperConstructor',
-    segmentor=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
-        paramwise_cfg=dict(custom_keys=dict(head=dict(lr_mult=10.)))),
-    discriminator=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))))
-custom_hooks = [
-    dict(
-        type='AdversarialDiscriminatorHook',
-        update_interval=1,
-        warmup_iters=0,
-        log_interval=50)
-]
+        main=dict(loss_weight=0.01), aux=dict(loss_weight=0.002)))
 # IntraDA's ranking step reads the target train split from here
 entropy_rank_dataloader = dict(
     batch_size=4,

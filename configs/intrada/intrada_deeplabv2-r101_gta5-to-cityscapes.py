@@ -1,0 +1,32 @@
+# IntraDA stage 2, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101 (METHODS.md
+# §2): AdvEnt again from ImageNet weights, with the easy target split and
+# its pseudo-labels as the source and the hard split as the target.
+# Paper (Cityscapes val mIoU): 46.3; with the rare-class normalisation of
+# the ranking 47.0.
+#
+# Stage 1 is configs/advent/advent_deeplabv2-r101_gta5-to-cityscapes.py;
+# the splits come from tools/entropy_rank.py (entropy_rank_dir is where it
+# writes by default). All three steps in one command:
+#   python tools/intrada_pipeline.py \
+#       configs/advent/advent_deeplabv2-r101_gta5-to-cityscapes.py \
+#       configs/intrada/intrada_deeplabv2-r101_gta5-to-cityscapes.py
+# or on Slurm as dependent jobs: bash slurm/intrada.sh
+_base_ = '../advent/advent_deeplabv2-r101_gta5-to-cityscapes.py'
+entropy_rank_dir = 'work_dirs/advent_deeplabv2-r101_gta5-to-cityscapes/' \
+    'entropy_rank'
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='TwoDomainDataset',
+        source=dict(
+            type='EntropySplitDataset',
+            manifest=entropy_rank_dir,
+            split='easy',
+            with_labels=True,
+            pipeline={{_base_.target_labelled_pipeline}}),
+        target=dict(
+            type='EntropySplitDataset',
+            manifest=entropy_rank_dir,
+            split='hard',
+            with_labels=False,
+            pipeline={{_base_.target_pipeline}})))
