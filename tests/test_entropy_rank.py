@@ -182,3 +182,28 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     assert 'tools/train.py' not in again.split('[intrada] done')[0].replace(
         'skipped', '')
     del proc
+
+
+def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):
+    """The AdvEnt checkpoint's segmentor exports as EncoderDecoder weights
+    and config that load strictly without the discriminator."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmseg.models.segmentors import EncoderDecoder
+    from mmseg.registry import MODELS
+    run_tool([osp.join(REPO, 'tools', 'export_segmentor.py'), ADVENT, stage1,
+              tmp_path])
+    cfg = Config.fromfile(str(tmp_path / 'segmentor_config.py'))
+    assert cfg.model.type == 'EncoderDecoder'
+    assert cfg.model.data_preprocessor.type == 'SegDataPreProcessor'
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model)
+    assert type(model) is EncoderDecoder
+    exported = torch.load(tmp_path / 'segmentor.pth', weights_only=False)
+    model.load_state_dict(exported['state_dict'], strict=True)
+    source = torch.load(stage1, weights_only=False)['state_dict']
+    for key, value in exported['state_dict'].items():
+        assert torch.equal(value, source['segmentor.' + key]), key
+    assert len(exported['state_dict']) == sum(
+        k.startswith('segmentor.') for k in source)

@@ -1,0 +1,89 @@
+"""Export the adapted segmentor of an mmda checkpoint as a plain mmseg
+``EncoderDecoder`` checkpoint and config::
+
+    python tools/export_segmentor.py CONFIG CHECKPOINT OUT_DIR
+
+Multi-network methods (AdvEnt / IntraDA: ``segmentor`` + ``discriminator``)
+keep the segmentor under ``segmentor.`` in their checkpoints; RIPU / MinEnt
+checkpoints are already segmentor weights. ``OUT_DIR`` receives
+
+* ``segmentor.pth``: ``{'meta': ..., 'state_dict': ...}`` with the keys of
+  an ``EncoderDecoder`` (nothing else: no discriminator, no optimizer);
+* ``segmentor_config.py``: the config with ``model`` as
+  ``type='EncoderDecoder'`` (and the ordinary ``SegDataPreProcessor``), so
+  ``tools/test.py`` or mmseg's own tools and APIs (``init_model``) load the
+  weights strictly.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+try:
+    import mmda  # noqa: F401
+except ImportError:  # running from a source checkout without install
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+    import mmda  # noqa: F401
+
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+
+from mmseg.registry import MODELS
+
+
+def segmentor_config(cfg: Config) -> ConfigDict:
+    """The model config as a plain ``EncoderDecoder``."""
+    model = cfg.model.get('segmentor', cfg.model).copy()
+    model.type = 'EncoderDecoder'
+    for key in ('negative_loss', 'consistency_loss', 'target_loss_weight',
+                'entropy_losses'):
+        model.pop(key, None)
+    preprocessor = cfg.model.get('data_preprocessor') or model.get(
+        'data_preprocessor')
+    if preprocessor is not None:
+        preprocessor = preprocessor.copy()
+        preprocessor.type = 'SegDataPreProcessor'
+        model.data_preprocessor = preprocessor
+    return model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('out_dir')
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+    cfg = Config.fromfile(args.config)
+    ckpt = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
+    state = ckpt.get('state_dict', ckpt)
+    prefix = 'segmentor.' if 'segmentor' in cfg.model else ''
+    weights = {
+        k[len(prefix):]: v
+        for k, v in state.items() if k.startswith(prefix)
+    }
+    if not weights:
+        raise KeyError(f'{args.checkpoint} has no {prefix or "model"} '
+                       'weights')
+    model_cfg = segmentor_config(cfg)
+    init_default_scope('mmseg')
+    model = MODELS.build(model_cfg)
+    model.load_state_dict(weights, strict=True)  # fails on any mismatch
+    os.makedirs(args.out_dir, exist_ok=True)
+    meta = dict(ckpt.get('meta', {}), source_checkpoint=osp.abspath(
+        args.checkpoint), source_config=osp.abspath(args.config))
+    meta.pop('message_hub', None)
+    torch.save(dict(meta=meta, state_dict=model.state_dict()),
+               osp.join(args.out_dir, 'segmentor.pth'))
+    cfg.model = model_cfg
+    for key in ('model_wrapper_cfg', 'entropy_rank_dataloader'):
+        cfg.pop(key, None)
+    cfg.dump(osp.join(args.out_dir, 'segmentor_config.py'))
+    print(f'exported {len(weights)} tensors -> {args.out_dir}/segmentor.pth '
+          f'(+ segmentor_config.py)')
+
+
+if __name__ == '__main__':
+    main()
