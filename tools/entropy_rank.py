@@ -26,16 +26,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmda.apis import load_config
-from mmda.intrada import DEFAULT_LAMBDA, rank_target
+from mmda.intrada import DEFAULT_LAMBDA, easy_fraction_arg, rank_target
 from mmseg.registry import MODELS
-
-
-def easy_fraction(text: str) -> float:
-    value = float(text)
-    if not 0. < value < 1.:
-        raise argparse.ArgumentTypeError(
-            f'--lambda must be in (0, 1), got {text}')
-    return value
 
 
 def parse_args(argv=None):
@@ -51,7 +43,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--lambda',
         dest='easy_fraction',
-        type=easy_fraction,
+        type=easy_fraction_arg,
         default=DEFAULT_LAMBDA,
         help='fraction of the images in the easy split (default 0.67)')
     parser.add_argument(

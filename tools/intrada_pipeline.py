@@ -29,13 +29,7 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-
-def easy_fraction(text: str) -> float:
-    value = float(text)
-    if not 0. < value < 1.:
-        raise argparse.ArgumentTypeError(
-            f'--lambda must be in (0, 1), got {text}')
-    return value
+from mmda.intrada import DEFAULT_LAMBDA, easy_fraction_arg  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -46,8 +40,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--lambda',
         dest='easy_fraction',
-        type=easy_fraction,
-        default=0.67,
+        type=easy_fraction_arg,
+        default=DEFAULT_LAMBDA,
         help='easy fraction of the ranking (default 0.67)')
     parser.add_argument(
         '--normalize',

@@ -4,6 +4,7 @@ Target-train images are ranked by the mean entropy of the stage-1 (AdvEnt)
 prediction; the lowest-entropy fraction λ is the *easy* split (its
 predictions become pseudo-labels), the rest the *hard* split.
 """
+import argparse
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -90,3 +91,15 @@ def split_easy_hard(scores: Dict[str, float],
     ranked = sorted(scores, key=lambda k: (scores[k], k))
     n_easy = int(len(ranked) * easy_fraction)
     return ranked[:n_easy], ranked[n_easy:]
+
+
+def easy_fraction_arg(text: str) -> float:
+    """``--lambda`` of the command-line tools: a float in (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float('nan')
+    if not 0. < value < 1.:
+        raise argparse.ArgumentTypeError(
+            f'--lambda must be in (0, 1), got {text}')
+    return value
