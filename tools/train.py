@@ -29,6 +29,7 @@ from mmengine.config import DictAction
 
 from mmda.apis import build_runner_from_args
 from mmda.engine.hooks import exit_code
+from mmda.utils.dist import destroy_distributed
 
 
 def parse_args(argv=None):
@@ -75,7 +76,9 @@ def main(argv=None):
         resume=args.resume,
         amp=args.amp)
     runner.train()
-    return exit_code(runner)
+    code = exit_code(runner)
+    destroy_distributed()  # before interpreter shutdown (see its docstring)
+    return code
 
 
 if __name__ == '__main__':

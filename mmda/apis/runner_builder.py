@@ -5,7 +5,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
-from ..utils import init_distributed
+from ..utils import check_single_optimizer, init_distributed
 from .config_loading import enable_amp, load_config
 
 
@@ -23,6 +23,10 @@ def build_runner_from_args(config: str,
     SIGTERM, Slurm requeue) unless its config has one.
     """
     cfg = load_config(config, cfg_options, work_dir, launcher)
+    if 'DeepSpeed' in str(cfg.get('strategy', {}).get('type', '')):
+        # registers MMDADeepSpeedStrategy (imports deepspeed: only here)
+        from ..utils import deepspeed_strategy  # noqa: F401
+        check_single_optimizer(cfg.optim_wrapper, config)
     add_preemption_hook(cfg)
     if amp:
         enable_amp(cfg)

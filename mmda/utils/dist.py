@@ -12,6 +12,7 @@ Runner is built; the Runner then sees an initialised group and skips its own
   (``scontrol show hostnames``); the port is ``MASTER_PORT`` if set, else one
   derived from ``SLURM_JOB_ID`` so that two jobs on a node never collide.
 """
+import atexit
 import datetime
 import os
 import subprocess
@@ -81,3 +82,18 @@ def init_distributed(launcher: str, timeout_s: int = 1800) -> None:
         backend=backend,
         init_method='env://',
         timeout=datetime.timedelta(seconds=timeout_s))
+    atexit.register(destroy_distributed)
+
+
+def destroy_distributed() -> None:
+    """Tear the process group down (registered at exit by
+    :func:`init_distributed`, so every entry point does it).
+
+    Without it a gloo thread may still be freeing the last collective's
+    tensors during interpreter shutdown, when it cannot take the GIL: the
+    process aborts ("terminate called without an active exception"),
+    torchrun reports a finished run as failed and, across nodes, the other
+    launchers wait for it at their exit barrier.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
