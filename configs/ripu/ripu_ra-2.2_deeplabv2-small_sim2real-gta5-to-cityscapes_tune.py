@@ -1,0 +1,53 @@
+# Hyper-parameter search of RIPU RA 2.2 % on the embedded sim2real benchmark
+# with Ray Tune (README, "Hyper-parameter search"):
+#   python tools/tune.py \
+#       configs/ripu/ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes_tune.py
+# searches tau of the negative learning loss and the weight of the local
+# consistency loss over 8 trials of a reduced schedule (400 iterations,
+# validation every 100, the five selection rounds at 25-45 % of training as
+# in the full recipe), ASHA early stopping (rungs at 100 and 300 iterations,
+# the best third goes on), 2 trials at once of 1 CPU each.
+# tools/train.py trains this config as the plain RIPU config on that
+# schedule (tune_cfg is only read by tools/tune.py).
+_base_ = './ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+max_iters = 400
+val_interval = 100
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=0.,
+        power=0.9,
+        begin=0,
+        end=max_iters,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=val_interval, max_keep_ckpts=1))
+select_iters = [100, 120, 140, 160, 180]
+custom_hooks = [
+    dict(
+        type='ActiveSelectionHook',
+        dataloader={{_base_.scoring_dataloader}},
+        select_iters=select_iters,
+        mode='region',
+        budget_ratio=0.022,
+        radius=1,
+        annotator=dict(type='SimulatedAnnotator')),
+]
+tune_cfg = dict(
+    search_space={
+        'model.negative_loss.tau': 'loguniform(0.01, 0.3)',
+        'model.consistency_loss.loss_weight': 'choice(0.03, 0.1, 0.3, 1.0)',
+    },
+    metric='mIoU',
+    mode='max',
+    num_samples=8,
+    max_concurrent=2,
+    cpus_per_trial=1,
+    scheduler='asha',
+    grace_period=1,
+    reduction_factor=3,
+    search='random',
+    seed=0)
