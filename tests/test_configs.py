@@ -324,10 +324,9 @@ def test_advent_real_recipe(name):
         cfg.entropy_rank_dataloader.dataset.pipeline) == (1024, 512)
     if name.startswith('intrada'):
         train = cfg.train_dataloader.dataset
-        assert (train.source.split, train.source.with_labels) == ('easy',
-                                                                   True)
-        assert (train.target.split, train.target.with_labels) == ('hard',
-                                                                   False)
+        source, target = train.source, train.target
+        assert (source.split, source.with_labels) == ('easy', True)
+        assert (target.split, target.with_labels) == ('hard', False)
 
 
 @pytest.mark.parametrize('name', CONFIGS)

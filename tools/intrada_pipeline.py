@@ -3,7 +3,8 @@ ranking, stage 2 (AdvEnt on the easy / hard target splits)::
 
     python tools/intrada_pipeline.py STAGE1_CONFIG STAGE2_CONFIG
         [--work-dir DIR] [--lambda 0.67] [--normalize | --no-normalize]
-        [--stage1-checkpoint CKPT] [--gpus N] [--stage1-options k=v ...] [--stage2-options k=v ...]
+        [--stage1-checkpoint CKPT] [--gpus N]
+        [--stage1-options k=v ...] [--stage2-options k=v ...]
 
 Everything goes under one directory (default ``work_dirs/intrada/<stage-2
 config name>``)::

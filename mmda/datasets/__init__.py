@@ -2,7 +2,8 @@
 
 Importing registers into mmseg's registries: datasets ``DABaseSegDataset``,
 ``GTA5Dataset``, ``SynthiaDataset``, ``CityscapesDADataset``,
-``EntropySplitDataset``, ``TwoDomainDataset``; transforms ``LoadDAImageFromFile``,
+``EntropySplitDataset``, ``TwoDomainDataset``; transforms
+``LoadDAImageFromFile``,
 ``LoadDAAnnotations``, ``LoadDepthMap``; sampler
 ``TwoDomainInfiniteSampler``.
 """
@@ -26,7 +27,8 @@ from .two_domain_dataset import TwoDomainDataset
 
 __all__ = [
     'label_maps', 'DABaseSegDataset', 'GTA5Dataset', 'SynthiaDataset',
-    'CityscapesDADataset', 'EntropySplitDataset', 'TwoDomainDataset', 'TwoDomainInfiniteSampler',
+    'CityscapesDADataset', 'EntropySplitDataset', 'TwoDomainDataset',
+    'TwoDomainInfiniteSampler',
     'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile',
     'LoadDepthMap', 'ClassStats',
     'ClassIndex', 'build_class_stats', 'compute_class_stats', 'image_key',

@@ -9,7 +9,8 @@ from .split_manifest import (MANIFEST_NAME, PSEUDO_LABEL_SUFFIX, SPLIT_FILES,
                              load_manifest, manifest_path)
 
 __all__ = [
-    'DEFAULT_LAMBDA', 'RARE_CLASSES', 'easy_fraction_arg', 'image_entropy_score',
+    'DEFAULT_LAMBDA', 'RARE_CLASSES', 'easy_fraction_arg',
+    'image_entropy_score',
     'rare_class_factor', 'rare_class_indices', 'split_easy_hard',
     'rank_target', 'MANIFEST_NAME', 'PSEUDO_LABEL_SUFFIX', 'SPLIT_FILES',
     'load_manifest', 'manifest_path'

@@ -16,7 +16,8 @@ def adversarial_bce_loss(d_logits: Tensor, domain_label: float) -> Tensor:
     .. math::
 
         L = -\\frac{1}{|\\Omega|} \\sum_{\\omega}
-            [y \\log \\sigma(d_\\omega) + (1 - y) \\log(1 - \\sigma(d_\\omega))]
+            [y \\log \\sigma(d_\\omega)
+             + (1 - y) \\log(1 - \\sigma(d_\\omega))]
 
     Args:
         d_logits (Tensor): Discriminator outputs (logits), any shape.

@@ -128,8 +128,8 @@ class AdvEnt(BaseModel):
                     f'{name!r}')
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
-        if not isinstance(inputs, dict) or set(inputs) != {'source',
-                                                          'target'}:
+        if not isinstance(inputs, dict) or \
+                set(inputs) != {'source', 'target'}:
             raise ValueError('AdvEnt needs two-domain batches (a '
                              'TwoDomainDataset and a DADataPreprocessor)')
         schedule = current_adversarial_schedule()
