@@ -23,6 +23,10 @@ CONFIGS = {
     'cityscapes.py',
     'RIPU RA (batch 2 source + 2 target)':
     'configs/ripu/ripu_ra-5_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'MinEnt (batch 2 source + 2 target)':
+    'configs/advent/minent_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'AdvEnt (batch 2 + 2, two discriminators)':
+    'configs/advent/advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
 }
 
 
