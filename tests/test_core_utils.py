@@ -194,12 +194,13 @@ def test_adapt_cpu_keeps_the_wrapper_settings():
     assert cfg.model_wrapper_cfg == dict(
         type='MMDistributedDataParallel', device_ids=None,
         broadcast_buffers=True)
-    # a wrapper that is not a DDP (wraps children itself) is left alone
+    # the per-child wrapper of multi-optimizer methods is a DDP subclass:
+    # the Runner would pass it device_ids too
     cfg = bn_cfg()
     cfg.model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
     adapt_cfg_to_device(cfg, cuda=False)
     assert cfg.model_wrapper_cfg == dict(
-        type='MMSeparateDistributedDataParallel')
+        type='MMSeparateDistributedDataParallel', device_ids=None)
 
 
 def test_adapt_cuda_changes_only_the_backend():

@@ -162,7 +162,8 @@ class ActiveSelectionHook(Hook):
 
     def _new_ledger(self, num_classes: int) -> ActiveLabelLedger:
         if self.mode == 'region':
-            return ActiveLabelLedger(num_classes, budget_ratio=self.budget_ratio)
+            return ActiveLabelLedger(
+                num_classes, budget_ratio=self.budget_ratio)
         # PA budgets are per image size; the ledger caps at the largest.
         return ActiveLabelLedger(num_classes)
 
