@@ -89,41 +89,9 @@ fi
 PYTHON=${PYTHON:-python}
 
 # --- work dir and automatic resume
-ARG_WORK_DIR=""
-HAS_RESUME=0
-prev=""
-for arg in "$@"; do
-    case "$arg" in
-    --work-dir=*) ARG_WORK_DIR="${arg#--work-dir=}" ;;
-    --resume) HAS_RESUME=1 ;;
-    esac
-    if [ "$prev" = "--work-dir" ]; then ARG_WORK_DIR="$arg"; fi
-    prev="$arg"
-done
-JOB_NAME=${SLURM_JOB_NAME:-}
-case "$JOB_NAME" in
-"" | *.sh | slurm_script) JOB_NAME="" ;;  # sbatch's default: the script
-esac
-EXTRA=()
-if [ -n "$ARG_WORK_DIR" ]; then
-    WORK_DIR="$ARG_WORK_DIR"
-else
-    if [ -z "${WORK_DIR:-}" ]; then
-        if [ -n "$JOB_NAME" ]; then
-            WORK_DIR="work_dirs/$JOB_NAME"
-        else
-            name="$(basename "$CONFIG")"
-            WORK_DIR="work_dirs/${name%.py}"
-        fi
-    fi
-    EXTRA+=(--work-dir "$WORK_DIR")
-fi
-RESUMING=""
-if [ "$HAS_RESUME" = 0 ] && [ "${AUTO_RESUME:-1}" = 1 ] &&
-    [ -s "$WORK_DIR/last_checkpoint" ]; then
-    EXTRA+=(--resume)
-    RESUMING=" (resuming from $(cat "$WORK_DIR/last_checkpoint"))"
-fi
+# shellcheck source=lib/work_dir.sh
+source "$ROOT/slurm/lib/work_dir.sh"
+resolve_work_dir "$CONFIG" "" last_checkpoint "$@"
 
 SRUN_OPTS=(--kill-on-bad-exit=1)
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then

@@ -102,41 +102,9 @@ fi
 JOB_ID=${SLURM_JOB_ID:?slurm/tune.sh runs inside a Slurm job: submit it with sbatch}
 
 # --- work dir and automatic resume
-ARG_WORK_DIR=""
-HAS_RESUME=0
-prev=""
-for arg in "$@"; do
-    case "$arg" in
-    --work-dir=*) ARG_WORK_DIR="${arg#--work-dir=}" ;;
-    --resume) HAS_RESUME=1 ;;
-    esac
-    if [ "$prev" = "--work-dir" ]; then ARG_WORK_DIR="$arg"; fi
-    prev="$arg"
-done
-JOB_NAME=${SLURM_JOB_NAME:-}
-case "$JOB_NAME" in
-"" | *.sh | slurm_script) JOB_NAME="" ;; # sbatch's default: the script
-esac
-EXTRA=()
-if [ -n "$ARG_WORK_DIR" ]; then
-    WORK_DIR="$ARG_WORK_DIR"
-else
-    if [ -z "${WORK_DIR:-}" ]; then
-        if [ -n "$JOB_NAME" ]; then
-            WORK_DIR="work_dirs/$JOB_NAME"
-        else
-            name="$(basename "$CONFIG")"
-            WORK_DIR="work_dirs/tune_${name%.py}"
-        fi
-    fi
-    EXTRA+=(--work-dir "$WORK_DIR")
-fi
-RESUMING=""
-if [ "$HAS_RESUME" = 0 ] && [ "${AUTO_RESUME:-1}" = 1 ] &&
-    [ -s "$WORK_DIR/settings.json" ]; then
-    EXTRA+=(--resume)
-    RESUMING=" (resuming the search saved there)"
-fi
+# shellcheck source=lib/work_dir.sh
+source "$ROOT/slurm/lib/work_dir.sh"
+resolve_work_dir "$CONFIG" "tune_" settings.json "$@"
 
 # --- the Ray cluster: head on the first node, workers on the others
 mapfile -t NODES < <(scontrol show hostnames "${SLURM_JOB_NODELIST:?}")

@@ -134,11 +134,24 @@ def wait_job(env, job_id, log_path, deadline):
     while True:
         info = job_info(env, job_id)
         if info[0] not in ACTIVE:
+            wait_settled(log_path, deadline)
             return info
         if time.time() > deadline:
             cancel(env, job_id)
             raise AssertionError(f'job {job_id} still {info[0]}:\n'
                                  f'{read(log_path)[-5000:]}')
+        time.sleep(0.5)
+
+
+def wait_settled(path, deadline):
+    """Wait until the job's output file stops growing: slurmd may still be
+    writing it when the job is reported as ended."""
+    last = -1
+    while time.time() < deadline:
+        size = osp.getsize(path) if osp.isfile(path) else -1
+        if size == last and size >= 0:
+            return
+        last = size
         time.sleep(0.5)
 
 
