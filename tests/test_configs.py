@@ -322,6 +322,7 @@ def test_advent_real_recipe(name):
     assert _resize_scale(cfg.val_dataloader.dataset.pipeline) == (1024, 512)
     assert _resize_scale(
         cfg.entropy_rank_dataloader.dataset.pipeline) == (1024, 512)
+    assert _resize_scale(cfg.tta_pipeline[1].transforms[0]) == (1024, 512)
     if name.startswith('intrada'):
         train = cfg.train_dataloader.dataset
         source, target = train.source, train.target
@@ -457,10 +458,13 @@ def test_real_datasets_on_fake_roots(name, tmp_path):
     train = R.DATASETS.build(cfg.train_dataloader.dataset)
     ledger = tmp_path / 'ledger'
     ledger.mkdir()
+    found = 0
     for part in (getattr(train, 'target', None), ):
         for t in getattr(getattr(part, 'pipeline', None), 'transforms', []):
             if isinstance(t, LoadActiveLabels):
                 t.ledger_dir = str(ledger)
+                found += 1
+    assert found == (1 if name.startswith('ripu') else 0)
     sampler = R.DATA_SAMPLERS.build(
         cfg.train_dataloader.sampler, default_args=dict(dataset=train,
                                                         seed=0))

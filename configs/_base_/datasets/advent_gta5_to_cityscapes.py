@@ -20,6 +20,21 @@ test_pipeline = [
     dict(type='LoadDAAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# (the base's pipelines were built with its own target_scale)
+tta_pipeline = [
+    dict(type='LoadDAImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale=target_scale, keep_ratio=False)],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadDAAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]
 # the target train split as IntraDA's ranking reads it (no labels)
 target_train_rank = dict(
     type='CityscapesDADataset',
