@@ -54,12 +54,16 @@ def decode_map(data: bytes, what: str) -> np.ndarray:
 
 
 def ledger_map_to_labels(ledger_map: np.ndarray,
-                         num_classes: int,
+                         num_classes: Optional[int] = None,
                          ignore_index: int = 255) -> np.ndarray:
     """Training labels of a ledger map: classes kept, everything else
-    ``ignore_index``."""
+    (labelled-ignore, selected, untouched) ``ignore_index``.
+
+    ``num_classes`` is accepted for symmetry with the ledger; the class ids
+    of a validated map are all below :data:`LABELLED_IGNORE`.
+    """
     labels = ledger_map.copy()
-    labels[ledger_map >= num_classes] = ignore_index
+    labels[ledger_map >= LABELLED_IGNORE] = ignore_index
     return labels
 
 

@@ -101,11 +101,10 @@ def _entropy(prob: Tensor, norm: float) -> Tensor:
     return -(prob * (prob + LOG_EPS).log()).sum(dim=0) / norm
 
 
-def _impurity(pred: Tensor, num_classes: int, radius: int,
-              norm: float) -> Tensor:
-    """Normalised entropy of the window histogram of the label map."""
-    height, width = pred.shape
-    count = window_pixel_count(height, width, radius, pred.device)
+def _impurity(pred: Tensor, num_classes: int, radius: int, norm: float,
+              count: Tensor) -> Tensor:
+    """Normalised entropy of the window histogram of the label map
+    (``count``: in-image pixels per window)."""
     impurity = torch.zeros_like(count)
     # One class at a time keeps the memory at a few H x W maps.
     for c in range(num_classes):
@@ -153,8 +152,8 @@ def region_impurity(logits: Tensor,
     _check_logits(logits)
     num_classes = logits.shape[0]
     norm = _resolve_normalizer(num_classes, normalizer)
-    pred = logits.float().softmax(dim=0).argmax(dim=0)
-    return _impurity(pred, num_classes, radius, norm)
+    count = window_pixel_count(*logits.shape[1:], radius, logits.device)
+    return _impurity(logits.argmax(dim=0), num_classes, radius, norm, count)
 
 
 def region_scores(logits: Tensor,
@@ -191,7 +190,8 @@ def region_scores(logits: Tensor,
     entropy = _entropy(prob, norm)
     count = window_pixel_count(height, width, radius, logits.device)
     uncertainty = (box_sum(entropy, radius) / count).float()
-    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm)
+    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm,
+                         count)
     return impurity * uncertainty, impurity, uncertainty
 
 
@@ -221,5 +221,7 @@ def pixel_scores(logits: Tensor,
     norm = _resolve_normalizer(num_classes, normalizer)
     prob = logits.float().softmax(dim=0)
     entropy = _entropy(prob, norm)
-    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm)
+    count = window_pixel_count(*logits.shape[1:], radius, logits.device)
+    impurity = _impurity(prob.argmax(dim=0), num_classes, radius, norm,
+                         count)
     return impurity * entropy, impurity, entropy

@@ -30,7 +30,8 @@ class EntropySplitDataset(DABaseSegDataset):
                  split: str = 'easy',
                  with_labels: bool = True,
                  **kwargs):
-        from ..intrada import load_manifest  # (intrada imports models)
+        # (mmda.intrada imports models)
+        from ..intrada import load_manifest, manifest_path
         if split not in ('easy', 'hard'):
             raise ValueError(f"EntropySplitDataset: split must be 'easy' or "
                              f"'hard', got {split!r}")
@@ -38,7 +39,7 @@ class EntropySplitDataset(DABaseSegDataset):
             raise ValueError('EntropySplitDataset: the hard split has no '
                              'pseudo-labels (with_labels=False)')
         self.manifest = load_manifest(manifest)
-        self.manifest_file = osp.join(self.manifest['root'], 'manifest.json')
+        self.manifest_file = manifest_path(self.manifest['root'])
         self.entropy_split = split
         kwargs.setdefault('num_classes', len(self.manifest['classes']))
         super().__init__(with_labels=with_labels, **kwargs)

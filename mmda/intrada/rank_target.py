@@ -15,24 +15,13 @@ from mmengine.utils import ProgressBar
 
 from mmseg.models.utils import resize
 
-from .entropy_ranking import (RARE_CLASSES, image_entropy_score,
-                              rare_class_factor, rare_class_indices,
-                              split_easy_hard)
+from ..models.utils import main_logits_at_input
+from .entropy_ranking import (DEFAULT_LAMBDA, RARE_CLASSES,
+                              image_entropy_score, rare_class_factor,
+                              rare_class_indices, split_easy_hard)
 from .split_manifest import (MANIFEST_FORMAT, MANIFEST_NAME,
                              MANIFEST_VERSION, PSEUDO_LABEL_DIR,
                              PSEUDO_LABEL_SUFFIX, SPLIT_FILES)
-
-
-def _main_logits(model: BaseModel, inputs: torch.Tensor) -> torch.Tensor:
-    """Main-head class scores at the input resolution."""
-    seg = getattr(model, 'segmentor', model)
-    if hasattr(seg, 'level_logits'):
-        return seg.level_logits(inputs)['main']
-    return resize(
-        seg(inputs, mode='tensor'),
-        size=inputs.shape[2:],
-        mode='bilinear',
-        align_corners=seg.align_corners)
 
 
 def _stem(img_path: str, img_dir: str, img_suffix: str) -> str:
@@ -45,7 +34,7 @@ def _stem(img_path: str, img_dir: str, img_suffix: str) -> str:
 def rank_target(model: BaseModel,
                 dataloader_cfg: dict,
                 out_dir: str,
-                easy_fraction: float = 0.67,
+                easy_fraction: float = DEFAULT_LAMBDA,
                 normalize: bool = False,
                 rare_classes: Sequence[str] = RARE_CLASSES,
                 provenance: Optional[Dict] = None,
@@ -90,7 +79,8 @@ def rank_target(model: BaseModel,
     bar = ProgressBar(len(dataset))
     for data in dataloader:
         data = model.data_preprocessor(data, False)
-        logits = _main_logits(model, data['inputs'])
+        logits = main_logits_at_input(
+            getattr(model, 'segmentor', model), data['inputs'])
         for logit, sample in zip(logits, data['data_samples']):
             h, w = sample.img_shape
             logit = logit[None, :, :h, :w]

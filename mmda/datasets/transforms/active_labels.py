@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
-from ...active.label_ledger import LABELLED_IGNORE, read_published_map
+from ...active.label_ledger import ledger_map_to_labels, read_published_map
 
 
 @TRANSFORMS.register_module()
@@ -52,8 +52,7 @@ class LoadActiveLabels(BaseTransform):
                     f'{self.ledger_dir} is {ledger_map.shape[1]}x'
                     f'{ledger_map.shape[0]} but the image is '
                     f'{width}x{height}')
-            labels = ledger_map.copy()
-            labels[ledger_map >= LABELLED_IGNORE] = 255
+            labels = ledger_map_to_labels(ledger_map)
         results['gt_seg_map'] = labels
         results.setdefault('seg_fields', [])
         if 'gt_seg_map' not in results['seg_fields']:

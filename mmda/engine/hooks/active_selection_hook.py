@@ -20,14 +20,7 @@ from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                     encode_map)
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
-
-
-def _image_paths(dataset) -> dict:
-    """Ledger key -> image path of every image of ``dataset``."""
-    return {
-        LoadActiveLabels.key_of(info['img_path']): info['img_path']
-        for info in (dataset.get_data_info(i) for i in range(len(dataset)))
-    }
+from .resumable_checkpoint import save_resumable_checkpoint
 
 
 def _iter_transforms(dataset):
@@ -63,7 +56,9 @@ class ActiveSelectionHook(Hook):
     * **Budget**: RA labels ``budget_ratio`` of each image's pixels, split
       equally over the rounds; PA ``pixels_per_image`` pixels at the
       ``pa_reference_size`` resolution, rescaled to the label resolution.
-      The ledger refuses any update that exceeds it or relabels a pixel.
+      The ledger refuses any update that relabels a pixel and, in RA, one
+      that exceeds the budget; the PA budget is applied by the selection
+      (:meth:`select_pixels`).
     * **DDP**: images are split across ranks (``DefaultSampler`` without
       padding); the new maps are all-gathered so every rank ends the round
       with the same ledger.
@@ -146,6 +141,7 @@ class ActiveSelectionHook(Hook):
         self.annotator = TASK_UTILS.build(annotator)
         self.ledger_dir_name = ledger_dir
         self.num_vis = num_vis
+        self._paths: Optional[dict] = None  # ledger key -> image path
         self.ledger: Optional[ActiveLabelLedger] = None
         self._checkpoint_state = None
         self._dataloader = None
@@ -164,7 +160,7 @@ class ActiveSelectionHook(Hook):
         if self.mode == 'region':
             return ActiveLabelLedger(
                 num_classes, budget_ratio=self.budget_ratio)
-        # PA budgets are per image size; the ledger caps at the largest.
+        # PA budgets depend on the image size: select_pixels applies them.
         return ActiveLabelLedger(num_classes)
 
     def _num_classes(self, runner) -> int:
@@ -207,7 +203,7 @@ class ActiveSelectionHook(Hook):
             self.ledger.load_state_dict(self._checkpoint_state,
                                         f'checkpoint at iter {runner.iter}')
             self.ledger.check_keys(
-                _image_paths(self._get_dataloader(runner).dataset),
+                self._image_paths(self._get_dataloader(runner).dataset),
                 'the target training set')
             self._pending = self._checkpoint_pending
         if self._pending is not None:
@@ -351,10 +347,10 @@ class ActiveSelectionHook(Hook):
         new_pixels = 0
         drawn = []
         for key, new_map in maps:
-            before = self.ledger.get(key) if key in self.ledger else None
+            if len(drawn) < self.num_vis:  # the old map, for the overlay
+                old = self.ledger.get(key) if key in self.ledger else None
+                drawn.append((key, old))
             new_pixels += self.ledger.update(key, new_map)
-            if len(drawn) < self.num_vis:
-                drawn.append((key, before))
         record = self.ledger.close_round(iteration, new_pixels)
         self._publish(runner)
         if rank == 0 and self.num_vis > 0:
@@ -407,16 +403,9 @@ class ActiveSelectionHook(Hook):
             return
         self._stop_for_annotation = False
         round_no = self._pending['round']
-        filename = f'iter_{runner.iter}_annotation.pth'
-        path = osp.join(runner.work_dir, filename)
-        runner.save_checkpoint(
-            runner.work_dir,
-            filename,
-            meta=dict(epoch=runner.epoch, iter=runner.iter),
-            by_epoch=False)
-        if runner.rank == 0:  # what --resume loads
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(path)
+        path = save_resumable_checkpoint(
+            runner, f'iter_{runner.iter}_annotation.pth',
+            meta=dict(epoch=runner.epoch, iter=runner.iter))
         barrier()
         round_dir = self.annotator.round_dir(runner.work_dir, round_no)
         config = getattr(runner.cfg, 'filename', None) or 'CONFIG'
@@ -479,10 +468,21 @@ class ActiveSelectionHook(Hook):
         self._pending = None
         self._commit_round(runner, round_no, iteration, maps)
 
+    def _image_paths(self, dataset) -> dict:
+        """Ledger key -> image path of every image of the scored target
+        set (read once)."""
+        if self._paths is None:
+            self._paths = {
+                LoadActiveLabels.key_of(info['img_path']): info['img_path']
+                for info in (dataset.get_data_info(i)
+                             for i in range(len(dataset)))
+            }
+        return self._paths
+
     def _draw(self, dataset, drawn, round_no: int) -> None:
         out_dir = osp.join(self.ledger_root, 'vis', f'round_{round_no:03d}')
         os.makedirs(out_dir, exist_ok=True)
-        paths = _image_paths(dataset)
+        paths = self._image_paths(dataset)
         for key, before in drawn:
             after = self.ledger.get(key)
             was = (before < ACTIVE) if before is not None else np.zeros_like(

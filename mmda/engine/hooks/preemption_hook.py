@@ -50,6 +50,8 @@ from mmengine.hooks import CheckpointHook, Hook
 
 from mmseg.registry import HOOKS
 
+from .resumable_checkpoint import save_resumable_checkpoint
+
 
 def _signum(sig) -> int:
     if isinstance(sig, str):
@@ -159,12 +161,7 @@ class PreemptionHook(Hook):
         ckpt_hook = next(
             (h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
         if ckpt_hook is None:
-            filename = f'iter_{step}.pth'
-            runner.save_checkpoint(runner.work_dir, filename, by_epoch=False)
-            if runner.rank == 0:
-                with open(os.path.join(runner.work_dir, 'last_checkpoint'),
-                          'w') as f:
-                    f.write(os.path.join(runner.work_dir, filename))
+            save_resumable_checkpoint(runner, f'iter_{step}.pth')
             return
         path = ckpt_hook.file_backend.join_path(
             ckpt_hook.out_dir, ckpt_hook.filename_tmpl.format(step))

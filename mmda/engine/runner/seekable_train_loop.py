@@ -79,14 +79,12 @@ class SeekableIterBasedTrainLoop(IterBasedTrainLoop):
     def reset_data_iterator(self) -> None:
         """(Re)start the data stream at the current iteration."""
         sampler = self.dataloader.sampler
-        if hasattr(sampler, 'set_position'):
+        seekable = hasattr(sampler, 'set_position')
+        if seekable:
             sampler.set_position(self._iter * self.samples_per_iter)
-            self.dataloader_iterator = _InfiniteDataloaderIterator(
-                self.dataloader)
-            return
         self.dataloader_iterator = _InfiniteDataloaderIterator(
             self.dataloader)
-        if self._iter > 0:
+        if not seekable and self._iter > 0:
             print_log(
                 f'{type(sampler).__name__} cannot seek: replaying '
                 f'{self._iter} batches to resume the data stream',

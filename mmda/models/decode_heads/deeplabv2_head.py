@@ -1,4 +1,3 @@
-import torch
 import torch.nn as nn
 from torch import Tensor
 
@@ -55,5 +54,4 @@ class DeepLabV2Head(BaseDecodeHead):
         x = self._transform_inputs(inputs)
         if self.dropout is not None:
             x = self.dropout(x)
-        return torch.stack([branch(x) for branch in self.aspp_branches],
-                           dim=0).sum(dim=0)
+        return sum(branch(x) for branch in self.aspp_branches)

@@ -7,11 +7,12 @@ from .local_consistency_loss import (LocalConsistencyLoss,
                                      local_consistency_loss)
 from .negative_learning_loss import (NegativeLearningLoss,
                                      negative_learning_loss)
+from .weighted_loss import WeightedLoss
 
 __all__ = [
     'AdversarialLoss', 'adversarial_bce_loss', 'SOURCE_LABEL', 'TARGET_LABEL',
     'EntropyLoss', 'entropy_loss', 'normalized_entropy',
     'weighted_self_information', 'LocalConsistencyLoss',
     'label_boundary_mask', 'local_consistency_loss', 'NegativeLearningLoss',
-    'negative_learning_loss'
+    'negative_learning_loss', 'WeightedLoss'
 ]

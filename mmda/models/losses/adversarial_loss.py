@@ -1,8 +1,9 @@
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg.registry import MODELS
+
+from .weighted_loss import WeightedLoss
 
 #: Domain labels of the discriminators (AdvEnt / IntraDA convention).
 SOURCE_LABEL = 0.
@@ -29,7 +30,7 @@ def adversarial_bce_loss(d_logits: Tensor, domain_label: float) -> Tensor:
 
 
 @MODELS.register_module()
-class AdversarialLoss(nn.Module):
+class AdversarialLoss(WeightedLoss):
     """Weighted :func:`adversarial_bce_loss`.
 
     Used on both sides of adversarial training: the segmentor fools the
@@ -43,13 +44,7 @@ class AdversarialLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_adv'):
-        super().__init__()
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
+        super().__init__(loss_weight, loss_name)
 
     def forward(self, d_logits: Tensor, domain_label: float) -> Tensor:
         return self.loss_weight * adversarial_bce_loss(d_logits, domain_label)
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name

@@ -1,11 +1,12 @@
 import math
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg.registry import MODELS
+
+from .weighted_loss import WeightedLoss
 
 #: Added inside log2 as in the original AdvEnt code (keeps log2(0) finite).
 LOG_EPS = 1e-30
@@ -57,7 +58,7 @@ def entropy_loss(logits: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class EntropyLoss(nn.Module):
+class EntropyLoss(WeightedLoss):
     """Module form of :func:`entropy_loss` (MinEnt, Vu et al. CVPR 2019).
 
     Args:
@@ -67,13 +68,7 @@ class EntropyLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0, loss_name: str = 'loss_ent'):
-        super().__init__()
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
+        super().__init__(loss_weight, loss_name)
 
     def forward(self, logits: Tensor) -> Tensor:
         return self.loss_weight * entropy_loss(logits)
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name

@@ -1,12 +1,21 @@
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg.registry import MODELS
 
+from .weighted_loss import WeightedLoss
+
 # 8-neighbour Laplacian used to find where the label map changes.
 _LAPLACIAN_8 = ((-1., -1., -1.), (-1., 8., -1.), (-1., -1., -1.))
+#: where L_cr applies: the released code's boundary or the paper's interior
+REGIONS = ('boundary', 'interior')
+
+
+def _check_region(region: str, owner: str = 'local_consistency_loss'):
+    if region not in REGIONS:
+        raise ValueError(f"{owner}: region must be 'boundary' or "
+                         f"'interior', got {region!r}")
 
 
 def label_boundary_mask(label: Tensor, ignore_index: int = 255) -> Tensor:
@@ -51,9 +60,7 @@ def local_consistency_loss(logits: Tensor,
         logits (Tensor): N×C×H×W class scores at label resolution.
         label (Tensor): N×H×W (or N×1×H×W) labels.
     """
-    if region not in ('boundary', 'interior'):
-        raise ValueError(f"region must be 'boundary' or 'interior', got "
-                         f'{region!r}')
+    _check_region(region)
     if label.dim() == 4:
         label = label.squeeze(1)
     prob = F.softmax(logits, dim=1)
@@ -70,7 +77,7 @@ def local_consistency_loss(logits: Tensor,
 
 
 @MODELS.register_module()
-class LocalConsistencyLoss(nn.Module):
+class LocalConsistencyLoss(WeightedLoss):
     """Module form of :func:`local_consistency_loss`.
 
     Args:
@@ -85,19 +92,11 @@ class LocalConsistencyLoss(nn.Module):
                  loss_weight: float = 0.1,
                  ignore_index: int = 255,
                  loss_name: str = 'loss_cr'):
-        super().__init__()
-        if region not in ('boundary', 'interior'):
-            raise ValueError(f"LocalConsistencyLoss: region must be "
-                             f"'boundary' or 'interior', got {region!r}")
+        super().__init__(loss_weight, loss_name)
+        _check_region(region, 'LocalConsistencyLoss')
         self.region = region
-        self.loss_weight = loss_weight
         self.ignore_index = ignore_index
-        self._loss_name = loss_name
 
     def forward(self, logits: Tensor, label: Tensor) -> Tensor:
         return self.loss_weight * local_consistency_loss(
             logits, label, self.region, self.ignore_index)
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name

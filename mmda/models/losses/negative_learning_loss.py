@@ -1,9 +1,10 @@
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmseg.registry import MODELS
+
+from .weighted_loss import WeightedLoss
 
 
 def negative_learning_loss(logits: Tensor,
@@ -36,7 +37,7 @@ def negative_learning_loss(logits: Tensor,
 
 
 @MODELS.register_module()
-class NegativeLearningLoss(nn.Module):
+class NegativeLearningLoss(WeightedLoss):
     """Module form of :func:`negative_learning_loss`.
 
     Args:
@@ -49,17 +50,11 @@ class NegativeLearningLoss(nn.Module):
                  tau: float = 0.05,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_nl'):
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if not 0. < tau < 1.:
             raise ValueError(f'NegativeLearningLoss: tau must be in (0, 1), '
                              f'got {tau}')
         self.tau = tau
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
     def forward(self, logits: Tensor) -> Tensor:
         return self.loss_weight * negative_learning_loss(logits, self.tau)
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name

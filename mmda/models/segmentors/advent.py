@@ -13,7 +13,7 @@ from mmseg.utils import ConfigType, OptConfigType, SampleList
 from ..losses import SOURCE_LABEL, TARGET_LABEL, weighted_self_information
 from ..utils import (current_adversarial_schedule, frozen,
                      register_wrapper_free_state_dict, unwrap)
-from .multi_level_encoder_decoder import LEVELS
+from .multi_level_encoder_decoder import check_levels
 
 
 @MODELS.register_module()
@@ -91,13 +91,9 @@ class AdvEnt(BaseModel):
         self.discriminator = MODELS.build(discriminator)
         levels = list(adversarial_losses)
         for what, names in (('adversarial_losses', levels),
-                            ('discriminator levels',
-                             self.discriminator.level_names),
+                            ('discriminator', self.discriminator.level_names),
                             ('entropy_losses', list(entropy_losses or {}))):
-            unknown = sorted(set(names) - set(LEVELS))
-            if unknown:
-                raise KeyError(f'AdvEnt: {what} must be among {LEVELS}, got '
-                               f'{unknown}')
+            check_levels('AdvEnt', what, names)
         missing = sorted(set(levels) - set(self.discriminator.level_names))
         if missing:
             raise KeyError(f'AdvEnt: adversarial_losses on levels {missing} '
@@ -133,46 +129,45 @@ class AdvEnt(BaseModel):
             raise ValueError('AdvEnt needs two-domain batches (a '
                              'TwoDomainDataset and a DADataPreprocessor)')
         schedule = current_adversarial_schedule()
-        src_levels, tgt_levels, log_vars = self._segmentor_step(
+        src_levels, tgt_levels, tgt_maps, log_vars = self._segmentor_step(
             inputs, samples, optim_wrapper['segmentor'],
             schedule.adversarial_weight)
         if schedule.update_discriminator:
             log_vars.update(
-                self._discriminator_step(src_levels, tgt_levels,
+                self._discriminator_step(src_levels, tgt_levels, tgt_maps,
                                          optim_wrapper['discriminator']))
         return log_vars
 
     def _segmentor_step(self, inputs: Dict[str, Tensor],
                         samples: Dict[str, SampleList], optim_wrapper,
-                        adversarial_weight: float) -> Tuple[dict, dict, dict]:
-        """Source supervision and target adversarial (and entropy) losses;
-        returns both domains' level logits, detached, and the log."""
+                        adversarial_weight: float
+                        ) -> Tuple[dict, dict, dict, dict]:
+        """Source supervision and target adversarial (and entropy) losses.
+
+        Returns both domains' level logits, the target's self-information
+        maps when the adversarial loss computed them (all detached, for the
+        discriminator step) and the log.
+        """
         seg = unwrap(self.segmentor)
         # source: backward right away (as the original) to free its graph
         with optim_wrapper.optim_context(self.segmentor):
             src_levels = self.segmentor(inputs['source'], mode='levels')
-            src_losses = {
-                f'src.{k}': v
-                for k, v in seg.level_losses(src_levels,
-                                             samples['source']).items()
-            }
-            src_loss, log_vars = self.parse_losses(src_losses)
+            src_loss, log_vars = self.parse_losses(
+                seg.level_losses(
+                    src_levels, samples['source'], prefix='src.'))
         optim_wrapper.backward(src_loss)
 
-        tgt_losses = {}
+        tgt_losses, tgt_maps = {}, {}
         adversarial = adversarial_weight > 0 and len(self.adversarial_losses)
         needs_grad = bool(adversarial or len(self.entropy_losses))
         with optim_wrapper.optim_context(self.segmentor), \
                 torch.set_grad_enabled(needs_grad):
             tgt_levels = self.segmentor(inputs['target'], mode='levels')
             if adversarial:
-                maps = {
-                    level: weighted_self_information(
-                        F.softmax(tgt_levels[level], dim=1))
-                    for level in self.adversarial_losses
-                }
+                tgt_maps = self._self_information(tgt_levels,
+                                                  self.adversarial_losses)
                 with frozen(self.discriminator) as disc:
-                    d_out = disc(maps)
+                    d_out = disc(tgt_maps)
                 for level, loss in self.adversarial_losses.items():
                     tgt_losses[f'tgt.{level}.{loss.loss_name}'] = \
                         adversarial_weight * loss(d_out[level], SOURCE_LABEL)
@@ -186,21 +181,34 @@ class AdvEnt(BaseModel):
             log_vars.update(tgt_log)
         optim_wrapper.step()
         optim_wrapper.zero_grad()
-        detach = lambda levels: {k: v.detach() for k, v in levels.items()}  # noqa: E731,E501
-        return detach(src_levels), detach(tgt_levels), log_vars
+        return (_detached(src_levels), _detached(tgt_levels),
+                _detached(tgt_maps), log_vars)
+
+    @staticmethod
+    def _self_information(levels: Dict[str, Tensor],
+                          names) -> Dict[str, Tensor]:
+        """Weighted self-information maps of the levels ``names``."""
+        return {
+            level: weighted_self_information(F.softmax(levels[level], dim=1))
+            for level in names
+        }
 
     def _discriminator_step(self, src_levels: Dict[str, Tensor],
                             tgt_levels: Dict[str, Tensor],
+                            tgt_maps: Dict[str, Tensor],
                             optim_wrapper) -> Dict[str, Tensor]:
-        """Discriminators learn source (label 0) vs target (label 1) maps."""
+        """Discriminators learn source (label 0) vs target (label 1) maps
+        (the target maps of the segmentor step are reused)."""
+        names = self.discriminator_level_names
+        tgt_maps = dict(
+            tgt_maps,
+            **self._self_information(
+                tgt_levels, [n for n in names if n not in tgt_maps]))
+        domains = (
+            ('src', self._self_information(src_levels, names), SOURCE_LABEL),
+            ('tgt', {n: tgt_maps[n] for n in names}, TARGET_LABEL))
         log_vars = {}
-        for domain, levels, label in (('src', src_levels, SOURCE_LABEL),
-                                      ('tgt', tgt_levels, TARGET_LABEL)):
-            maps = {
-                level: weighted_self_information(F.softmax(x, dim=1))
-                for level, x in levels.items()
-                if level in self.discriminator_level_names
-            }
+        for domain, maps, label in domains:
             with optim_wrapper.optim_context(self.discriminator):
                 d_out = self.discriminator(maps)
                 losses = {
@@ -244,3 +252,7 @@ class AdvEnt(BaseModel):
 
     def test_step(self, data) -> SampleList:
         return self.val_step(data)
+
+
+def _detached(tensors: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    return {k: v.detach() for k, v in tensors.items()}

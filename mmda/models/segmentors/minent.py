@@ -6,7 +6,8 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
 
-from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
+from .multi_level_encoder_decoder import (MultiLevelEncoderDecoder,
+                                          check_levels)
 
 
 @MODELS.register_module()
@@ -40,10 +41,7 @@ class MinEnt(MultiLevelEncoderDecoder):
                      aux=dict(type='EntropyLoss', loss_weight=0.0002)),
                  **kwargs):
         super().__init__(**kwargs)
-        unknown = sorted(set(entropy_losses) - set(LEVELS))
-        if unknown:
-            raise KeyError(f'MinEnt: entropy_losses levels must be in '
-                           f'{LEVELS}, got {unknown}')
+        check_levels('MinEnt', 'entropy_losses', entropy_losses)
         self.entropy_losses = nn.ModuleDict({
             level: MODELS.build(cfg)
             for level, cfg in entropy_losses.items()
@@ -53,11 +51,9 @@ class MinEnt(MultiLevelEncoderDecoder):
         """Source CE of both levels and target entropy of both levels."""
         if not isinstance(inputs, dict):
             return super().loss(inputs, data_samples)
-        losses = {}
-        src_levels = self.level_logits(inputs['source'])
-        for key, value in self.level_losses(src_levels,
-                                            data_samples['source']).items():
-            losses[f'src.{key}'] = value
+        losses = self.level_losses(
+            self.level_logits(inputs['source']), data_samples['source'],
+            prefix='src.')
         tgt_levels = self.level_logits(inputs['target'])
         for level, loss in self.entropy_losses.items():
             losses[f'tgt.{level}.{loss.loss_name}'] = loss(tgt_levels[level])

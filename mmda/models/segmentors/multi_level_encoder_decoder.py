@@ -5,13 +5,22 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
+
+from ..utils import resize_to_input
 
 #: Output levels: ``main`` is the decode head (layer4 in DeepLab-v2),
 #: ``aux`` the auxiliary head (layer3).
 LEVELS = ('main', 'aux')
+
+
+def check_levels(owner: str, what: str, names) -> None:
+    """Refuse level names other than :data:`LEVELS` (naming the setting)."""
+    unknown = sorted(set(names) - set(LEVELS))
+    if unknown:
+        raise KeyError(f'{owner}: {what} levels must be among {LEVELS}, got '
+                       f'{unknown}')
 
 
 @MODELS.register_module()
@@ -42,31 +51,28 @@ class MultiLevelEncoderDecoder(EncoderDecoder):
         """Class scores of every level, bilinearly upsampled to the input
         size: ``OrderedDict(main=N×C×H×W, aux=N×C×H×W)``."""
         feats = self.extract_feat(inputs)
-        levels = OrderedDict(
-            main=self.decode_head(feats), aux=self.auxiliary_head(feats))
         return OrderedDict(
-            (name,
-             resize(
-                 x,
-                 size=inputs.shape[2:],
-                 mode='bilinear',
-                 align_corners=self.align_corners))
-            for name, x in levels.items())
+            (name, resize_to_input(head(feats), inputs, self.align_corners))
+            for name, head in (('main', self.decode_head),
+                               ('aux', self.auxiliary_head)))
 
-    def level_losses(self, levels: Dict[str, Tensor],
-                     data_samples: SampleList) -> Dict[str, Tensor]:
+    def level_losses(self,
+                     levels: Dict[str, Tensor],
+                     data_samples: SampleList,
+                     prefix: str = '') -> Dict[str, Tensor]:
         """Supervised losses of both levels with the heads' own loss configs
         (AdvEnt: CE_main + 0.1·CE_aux), keyed like
-        :meth:`EncoderDecoder.loss` (``decode.*``, ``aux.*``).
+        :meth:`EncoderDecoder.loss` (``decode.*``, ``aux.*``) after
+        ``prefix``.
 
         Parameter-free: it only scores ``levels`` against the labels.
         """
         losses = {}
-        for prefix, head, name in (('decode', self.decode_head, 'main'),
-                                   ('aux', self.auxiliary_head, 'aux')):
+        for name_prefix, head, name in (('decode', self.decode_head, 'main'),
+                                        ('aux', self.auxiliary_head, 'aux')):
             for key, value in head.loss_by_feat(levels[name],
                                                 data_samples).items():
-                losses[f'{prefix}.{key}'] = value
+                losses[f'{prefix}{name_prefix}.{key}'] = value
         return losses
 
     def forward(self,

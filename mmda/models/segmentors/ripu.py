@@ -4,9 +4,10 @@ import torch
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
+
+from ..utils import main_logits_at_input
 
 
 @MODELS.register_module()
@@ -57,15 +58,6 @@ class RIPU(EncoderDecoder):
         self.consistency_loss = MODELS.build(consistency_loss)
         self.target_loss_weight = target_loss_weight
 
-    def _upsampled_logits(self, inputs: Tensor) -> Tensor:
-        """Class scores of ``inputs`` at the input resolution."""
-        logits = self.decode_head(self.extract_feat(inputs))
-        return resize(
-            logits,
-            size=inputs.shape[2:],
-            mode='bilinear',
-            align_corners=self.align_corners)
-
     @staticmethod
     def _stack_labels(data_samples: SampleList) -> Tensor:
         return torch.stack([s.gt_sem_seg.data for s in data_samples])
@@ -84,7 +76,7 @@ class RIPU(EncoderDecoder):
             return super().loss(inputs, data_samples)
         losses = {}
         src_samples: List = data_samples['source']
-        src_logits = self._upsampled_logits(inputs['source'])
+        src_logits = main_logits_at_input(self, inputs['source'])
         losses.update(
             self._prefixed(
                 self.decode_head.loss_by_feat(src_logits, src_samples),
@@ -93,7 +85,7 @@ class RIPU(EncoderDecoder):
             self.consistency_loss(src_logits, self._stack_labels(src_samples))
 
         tgt_samples: List = data_samples['target']
-        tgt_logits = self._upsampled_logits(inputs['target'])
+        tgt_logits = main_logits_at_input(self, inputs['target'])
         if self._has_labels(tgt_samples):
             tgt_ce = self.decode_head.loss_by_feat(tgt_logits, tgt_samples)
             tgt_ce = {
