@@ -268,6 +268,9 @@ def test_pixel_annotate():
     score, impurity, entropy = pixel_scores(TOY_LOGITS, 32)
     torch.testing.assert_close(
         impurity, torch.full((3, 3), _xlogx(6 / 9) + _xlogx(3 / 9)))
+    torch.testing.assert_close(
+        entropy,
+        torch.tensor([[H_A, H_B, H_B], [H_B, H_A, H_B], [H_A, H_B, H_B]]))
     torch.testing.assert_close(score, impurity * entropy)
     selected, active = pixel_annotate(TOY_LOGITS, None, num_pixels=5)
     assert selected.flatten().nonzero().flatten().tolist() == [1]

@@ -166,7 +166,7 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     argv = [tool, ADVENT, INTRADA, '--work-dir', tmp_path / 'intrada',
             '--lambda', '0.75', '--stage1-options'] + options + [
                 '--stage2-options'] + options
-    proc = run_tool(argv, cwd=sim2real_tiny)
+    run_tool(argv, cwd=sim2real_tiny)
     root = tmp_path / 'intrada'
     for path in ('stage1/iter_2.pth', 'entropy_rank/manifest.json',
                  'stage2/iter_2.pth'):
@@ -174,14 +174,20 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     manifest = load_manifest(str(root / 'entropy_rank'))
     assert manifest['num_easy'] == 6 and manifest['normalize'] is False
     log = open(next((root / 'stage2').glob('*/*.log'))).read()
-    # stage 2 trained on the ranking: 6 easy (source) and 2 hard (target)
     assert 'mIoU' in log
+    # stage 2 trained on this ranking: 6 easy (source), 2 hard (target)
+    from mmengine.config import Config
+    stage2 = Config.fromfile(
+        str(root / 'stage2' /
+            'intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py'))
+    for domain in ('source', 'target'):
+        assert stage2.train_dataloader.dataset[domain].manifest == str(
+            root / 'entropy_rank')
     # running it again continues the pipeline: every step is done
     again = run_tool(argv, cwd=sim2real_tiny).stdout
     assert again.count('skipped') == 3, again
     assert 'tools/train.py' not in again.split('[intrada] done')[0].replace(
         'skipped', '')
-    del proc
 
 
 def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):
