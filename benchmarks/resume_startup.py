@@ -103,10 +103,9 @@ def measure(config: str, ckpt: str, iteration: int, loop: str,
 def child(config: str, work_dir: str, loop: str, iteration: int) -> None:
     """In the measured process: resume, time the first iteration, exit."""
     sys.path.insert(0, ROOT)
-    from mmengine.config import DictAction
     from mmengine.hooks import Hook
 
-    from mmda.apis import build_runner_from_args
+    from mmda.apis import build_runner_from_args, parse_cfg_options
 
     class FirstIteration(Hook):
         priority = 'LOWEST'
@@ -118,10 +117,7 @@ def child(config: str, work_dir: str, loop: str, iteration: int) -> None:
                   flush=True)
             os._exit(0)  # nothing after the first iteration is measured
 
-    parser = argparse.ArgumentParser()  # --cfg-options as tools/train.py
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    cfg_options = parser.parse_args(
-        ['--cfg-options'] + options(config, iteration + 1, loop)).cfg_options
+    cfg_options = parse_cfg_options(options(config, iteration + 1, loop))
     runner = build_runner_from_args(
         config, work_dir=work_dir, cfg_options=cfg_options, resume=True)
     runner.register_hook(FirstIteration())

@@ -32,10 +32,13 @@ if [ ! -s "$STAGE1_DIR/last_checkpoint" ]; then
     exit 1
 fi
 CKPT="$(cat "$STAGE1_DIR/last_checkpoint")"
+SRUN_OPTS=(--ntasks=1)
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
+    # srun does not inherit --cpus-per-task from sbatch (Slurm >= 22.05)
+    SRUN_OPTS+=(--cpus-per-task="$SLURM_CPUS_PER_TASK")
     export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$SLURM_CPUS_PER_TASK}
 fi
 echo "[slurm/entropy_rank.sh] job ${SLURM_JOB_ID:-?}: ranking with $CKPT"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
-exec srun --ntasks=1 "$PYTHON" -u "$ROOT/tools/entropy_rank.py" "$CONFIG" \
+exec srun "${SRUN_OPTS[@]}" "$PYTHON" -u "$ROOT/tools/entropy_rank.py" "$CONFIG" \
     "$CKPT" --work-dir "$STAGE1_DIR" "$@"

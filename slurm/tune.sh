@@ -141,6 +141,25 @@ log "job $JOB_ID (${SLURM_JOB_NAME:-?}) start ${SLURM_RESTART_COUNT:-0}:" \
     "Ray head on $HEAD ($ADDRESS), ${#NODES[@]} node(s) of $CPUS CPU(s)," \
     "work dir $WORK_DIR$RESUMING"
 
+# signals Slurm sends to this shell go to tools/tune.py once it runs;
+# before that (Ray starting) they are remembered
+TUNE_PID=""
+PENDING=""
+REQUEUE=0
+forward() {
+    [ "$1" = USR1 ] && REQUEUE=1
+    if [ -n "$TUNE_PID" ]; then
+        log "got SIG$1: stopping the search (it is saved in $WORK_DIR)"
+        # tools/tune.py (Ray Tune) saves the search on SIGUSR1 and SIGINT
+        # (a background job of a batch shell ignores SIGINT: send USR1)
+        kill -s USR1 "$TUNE_PID" 2>/dev/null || true
+    else
+        PENDING="$1"
+    fi
+}
+trap 'forward USR1' USR1
+trap 'forward TERM' TERM
+
 RAY_PIDS=()
 stop_ray() {
     local pid
@@ -241,22 +260,19 @@ if [ "${#NODES[@]}" -gt 1 ]; then
     wait_for_nodes "${#NODES[@]}"
 fi
 
-# tools/tune.py on the batch host; signals Slurm sends to this shell go to
-# it (bash runs traps only between commands: wait in a loop)
-TUNE_PID=""
-REQUEUE=0
-forward() {
-    log "got SIG$1: stopping the search (it is saved in $WORK_DIR)"
-    [ "$1" = USR1 ] && REQUEUE=1
-    if [ -n "$TUNE_PID" ]; then
-        # tools/tune.py (Ray Tune) saves the search on SIGUSR1 and SIGINT
-        # (a background job of a batch shell ignores SIGINT: send USR1)
-        kill -s USR1 "$TUNE_PID" 2>/dev/null || true
+# a signal while Ray was starting: no search yet; requeue on USR1
+if [ -n "$PENDING" ]; then
+    log "got SIG$PENDING before the search started"
+    stop_ray
+    if [ "$PENDING" = USR1 ] && scontrol requeue "$JOB_ID"; then
+        log "requeued job $JOB_ID"
+        exit 0
     fi
-}
-trap 'forward USR1' USR1
-trap 'forward TERM' TERM
+    exit 1
+fi
 
+# tools/tune.py on the batch host (bash runs traps only between commands:
+# wait in a loop)
 "$PYTHON" -u "$ROOT/tools/tune.py" "$CONFIG" --address "$ADDRESS" \
     "${EXTRA[@]}" "$@" &
 TUNE_PID=$!

@@ -15,6 +15,7 @@ checkpoints are already segmentor weights. ``OUT_DIR`` receives
   weights strictly.
 """
 import argparse
+import inspect
 import os
 import os.path as osp
 import sys
@@ -29,6 +30,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
+from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
 
@@ -36,9 +38,11 @@ def segmentor_config(cfg: Config) -> ConfigDict:
     """The model config as a plain ``EncoderDecoder``."""
     model = cfg.model.get('segmentor', cfg.model).copy()
     model.type = 'EncoderDecoder'
-    for key in ('negative_loss', 'consistency_loss', 'target_loss_weight',
-                'entropy_losses'):
-        model.pop(key, None)
+    # drop the method's own arguments (losses, weights): keep only what
+    # EncoderDecoder takes
+    accepted = inspect.signature(EncoderDecoder.__init__).parameters
+    for key in [k for k in model if k != 'type' and k not in accepted]:
+        model.pop(key)
     preprocessor = cfg.model.get('data_preprocessor') or model.get(
         'data_preprocessor')
     if preprocessor is not None:

@@ -74,19 +74,10 @@ def run(cmd):
     subprocess.run(cmd, check=True, cwd=os.getcwd())
 
 
-def options_dict(options):
-    """``k=v`` strings as tools/train.py's --cfg-options parses them."""
-    from mmengine.config import DictAction
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--options', nargs='+', action=DictAction)
-    return parser.parse_args(['--options'] + list(options)).options \
-        if options else None
-
-
 def final_checkpoint(config: str, work_dir: str, options) -> str:
     """Path of the checkpoint the finished run leaves (iter_<max_iters>)."""
-    from mmda.apis import load_config
-    cfg = load_config(config, options_dict(options), work_dir)
+    from mmda.apis import load_config, parse_cfg_options
+    cfg = load_config(config, parse_cfg_options(options), work_dir)
     return osp.join(work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
 
 

@@ -29,7 +29,6 @@ from mmengine.config import DictAction
 
 from mmda.apis import build_runner_from_args
 from mmda.engine.hooks import exit_code
-from mmda.utils.dist import destroy_distributed
 
 
 def parse_args(argv=None):
@@ -76,9 +75,8 @@ def main(argv=None):
         resume=args.resume,
         amp=args.amp)
     runner.train()
-    code = exit_code(runner)
-    destroy_distributed()  # before interpreter shutdown (see its docstring)
-    return code
+    # (the process group is torn down at exit: mmda.utils.destroy_distributed)
+    return exit_code(runner)
 
 
 if __name__ == '__main__':

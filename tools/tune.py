@@ -59,15 +59,12 @@ from mmda.tune import (MetricError, SearchSpaceError, TuneSettings,
                        TuneSettingsError, init_ray, resolve_settings,
                        run_search, write_results)
 from mmda.tune.results import ERROR, UNFINISHED
-from mmda.tune.settings import default_work_dir
+from mmda.tune.settings import TUNE_CFG_KEYS, default_work_dir
 
 EXIT_FAILED, EXIT_BAD_SEARCH, EXIT_INTERRUPTED = 1, 2, 130
 #: options that define the search (ignored by --resume, which continues
 #: the saved search)
-SEARCH_OPTIONS = ('search_space', 'metric', 'mode', 'scheduler',
-                  'grace_period', 'reduction_factor', 'search', 'seed',
-                  'num_samples', 'max_concurrent', 'cpus_per_trial',
-                  'gpus_per_trial', 'workers_per_trial', 'cfg_options')
+SEARCH_OPTIONS = TUNE_CFG_KEYS + ('cfg_options', )
 
 
 def parse_args(argv=None):
@@ -166,8 +163,7 @@ def settings_from_args(args) -> TuneSettings:
             osp.abspath(args.work_dir or default_work_dir(args.config)))
     options = {
         name: getattr(args, name)
-        for name in SEARCH_OPTIONS
-        if name not in ('search_space', 'cfg_options')
+        for name in TUNE_CFG_KEYS if name != 'search_space'
     }
     return resolve_settings(
         args.config,

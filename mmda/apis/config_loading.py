@@ -1,9 +1,10 @@
 """Loading an mmda config the way the tools do, with clear errors."""
+import argparse
 import difflib
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 from ..utils import adapt_cfg_to_device
 
@@ -46,6 +47,16 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
                 raise KeyError(f'--cfg-options {dotted}: {".".join(walked)} '
                                f'is a {type(node).__name__}, not a dict')
             walked.append(part)
+
+
+def parse_cfg_options(options: Optional[List[str]]) -> Optional[dict]:
+    """``KEY=VALUE`` strings as ``--cfg-options`` parses them (mmengine's
+    ``DictAction``), for tools that pass options on to other tools."""
+    if not options:
+        return None
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='+', action=DictAction)
+    return parser.parse_args(['--options'] + list(options)).options
 
 
 def load_config(config: str,
