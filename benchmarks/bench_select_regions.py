@@ -5,11 +5,13 @@ resolution (1024 x 2048) with :func:`mmda.active.region_scores` (``K = 1``),
 then selects one round of region-based annotating at RIPU's 2.2 % / 5-round
 budget (1026 regions of 3 x 3, 5 x 5 suppression) with the reference greedy
 loop and with the vectorised :func:`mmda.active.select_regions`, checks that
-both label the same pixels, and prints the timings::
+both label the same pixels, and prints the timings (also written to
+``benchmarks/results/select_regions.txt``)::
 
     python benchmarks/bench_select_regions.py [--device cuda] [--threads 0]
 """
 import argparse
+import os.path as osp
 import statistics
 import time
 from typing import Callable, List, Tuple
@@ -19,6 +21,8 @@ import torch.nn.functional as F
 
 from mmda.active import (greedy_select_regions, region_scores,
                          regions_per_round, select_regions)
+
+RESULTS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
 
 
 def parse_args() -> argparse.Namespace:
@@ -95,16 +99,20 @@ def main() -> None:
         torch.equal(a, b) for a, b in zip(vectorised, greedy))
     greedy_s = greedy_times[0]
     vectorised_s = statistics.median(vectorised_times)
-    print(f'device {device}, CPU threads {torch.get_num_threads()}, '
-          f'image {args.height}x{args.width}, '
-          f'{args.num_classes} classes, {num_regions} regions '
-          f'({2 * radius + 1}x{2 * radius + 1}, suppression '
-          f'{2 * mask_radius + 1}x{2 * mask_radius + 1}), '
-          f'{int(vectorised[0].sum())} pixels labelled')
-    print(f'region_scores: {score_times[0]:.3f} s')
-    print(f'select_regions: greedy {greedy_s:.3f} s, vectorised '
-          f'{vectorised_s:.4f} s, speed-up {greedy_s / vectorised_s:.1f}x, '
-          f'identical picks: {identical}')
+    report = (
+        f'device {device}, CPU threads {torch.get_num_threads()}, '
+        f'image {args.height}x{args.width}, '
+        f'{args.num_classes} classes, {num_regions} regions '
+        f'({2 * radius + 1}x{2 * radius + 1}, suppression '
+        f'{2 * mask_radius + 1}x{2 * mask_radius + 1}), '
+        f'{int(vectorised[0].sum())} pixels labelled\n'
+        f'region_scores: {score_times[0]:.3f} s\n'
+        f'select_regions: greedy {greedy_s:.3f} s, vectorised '
+        f'{vectorised_s:.4f} s, speed-up {greedy_s / vectorised_s:.1f}x, '
+        f'identical picks: {identical}\n')
+    print(report, end='')
+    with open(osp.join(RESULTS_DIR, 'select_regions.txt'), 'w') as f:
+        f.write(report)
     assert identical, 'vectorised and greedy selections differ'
 
 
