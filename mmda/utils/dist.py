@@ -16,6 +16,7 @@ import atexit
 import datetime
 import os
 import subprocess
+import time
 
 import torch
 import torch.distributed as dist
@@ -85,15 +86,31 @@ def init_distributed(launcher: str, timeout_s: int = 1800) -> None:
     atexit.register(destroy_distributed)
 
 
+#: Seconds the main thread leaves the GIL free at exit before the process
+#: group is torn down (see :func:`destroy_distributed`).
+GLOO_SETTLE_S = 0.25
+
+
 def destroy_distributed() -> None:
     """Tear the process group down (registered at exit by
     :func:`init_distributed`, so every entry point does it).
 
-    Without it a gloo thread may still be freeing the last collective's
-    tensors during interpreter shutdown, when it cannot take the GIL: the
-    process aborts ("terminate called without an active exception"),
-    torchrun reports a finished run as failed and, across nodes, the other
-    launchers wait for it at their exit barrier.
+    gloo runs collectives on worker threads that drop their reference to a
+    finished collective's tensors only after the caller has been woken. When
+    the caller has already dropped its own reference (``broadcast_object_list``
+    in mmengine's evaluator does), that release frees a Python object and
+    needs the GIL. If the main thread has meanwhile started interpreter
+    shutdown, the worker thread is ended inside a ``noexcept`` destructor and
+    the process aborts ("terminate called without an active exception"):
+    torchrun then reports a finished run as failed and, across nodes, the
+    other launchers wait for it at their exit barrier. The worker threads
+    outlive ``destroy_process_group`` (DDP wrappers keep the group alive), so
+    the main thread first sleeps, with the GIL released, long enough for them
+    to finish that release; no collective is issued, so a rank that exits on
+    an error never waits for the others.
     """
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if dist.get_backend() == 'gloo':
+        time.sleep(GLOO_SETTLE_S)
+    dist.destroy_process_group()
