@@ -32,6 +32,7 @@ from typing import Dict, Mapping, Optional
 from mmengine.config import Config
 
 from ..apis import build_runner_from_args
+from ..utils import process_group_backend
 from .search_space import sampled_values
 from .settings import TuneSettings
 
@@ -116,7 +117,7 @@ def build_ddp_trainer(settings: TuneSettings,
     return TorchTrainer(
         _ddp_worker,
         train_loop_config=loop_config,
-        torch_config=TorchConfig(backend='nccl' if gpus else 'gloo'),
+        torch_config=TorchConfig(backend=process_group_backend(bool(gpus))),
         scaling_config=ray.train.ScalingConfig(
             num_workers=workers,
             use_gpu=bool(gpus),

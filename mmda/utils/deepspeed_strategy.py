@@ -75,7 +75,7 @@ from mmengine.utils import apply_to
 
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
-from .dist import init_distributed, is_cuda_usable
+from .dist import init_distributed, process_group_backend
 
 _HALF_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
 
@@ -110,7 +110,7 @@ def init_single_process_group() -> None:
     if dist.is_initialized():
         return
     dist.init_process_group(
-        backend='nccl' if is_cuda_usable() else 'gloo',
+        backend=process_group_backend(),
         store=dist.HashStore(),
         rank=0,
         world_size=1)

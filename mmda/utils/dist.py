@@ -27,6 +27,14 @@ def is_cuda_usable() -> bool:
     return torch.cuda.is_available() and torch.cuda.device_count() > 0
 
 
+def process_group_backend(cuda: bool = None) -> str:
+    """The torch.distributed backend mmda uses: nccl with CUDA, gloo
+    without (``cuda`` defaults to whether this process can use CUDA)."""
+    if cuda is None:
+        cuda = is_cuda_usable()
+    return 'nccl' if cuda else 'gloo'
+
+
 def slurm_master_port(job_id: str, base: int = 20000) -> int:
     """A per-job master port in ``[base, base + 10000)``."""
     return base + int(job_id) % 10000
@@ -74,11 +82,9 @@ def init_distributed(launcher: str, timeout_s: int = 1800) -> None:
             raise RuntimeError(f'--launcher {launcher} needs ${key}: start '
                                'the script with tools/dist_train.sh '
                                '(torchrun) or srun.')
-    if is_cuda_usable():
+    backend = process_group_backend()
+    if backend == 'nccl':
         torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        backend = 'nccl'
-    else:
-        backend = 'gloo'
     dist.init_process_group(
         backend=backend,
         init_method='env://',

@@ -14,7 +14,7 @@ differ is decided here, at run time, in one place:
 import torch
 from mmengine.config import Config, ConfigDict
 
-from .dist import is_cuda_usable
+from .dist import is_cuda_usable, process_group_backend
 
 _DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel',
                  'MMSeparateDistributedDataParallel')
@@ -46,7 +46,7 @@ def adapt_cfg_to_device(cfg: Config, cuda: bool = None) -> Config:
     cuda = is_cuda_usable() if cuda is None else cuda
     env_cfg = cfg.setdefault('env_cfg', ConfigDict())
     dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
-    dist_cfg['backend'] = 'nccl' if cuda else 'gloo'
+    dist_cfg['backend'] = process_group_backend(cuda)
     if cuda:
         return cfg
     torch.set_flush_denormal(True)
