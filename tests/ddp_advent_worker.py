@@ -20,7 +20,6 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 import torch  # noqa: E402
-import torch.distributed as dist  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dist import get_rank  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
@@ -82,9 +81,7 @@ def main(argv=None):
             params={k: v.detach().clone()
                     for k, v in model.named_parameters()}),
         osp.join(args.out, f'rank{get_rank()}.pt'))
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    # the process group is torn down at exit (mmda.utils.destroy_distributed)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,6 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-import torch.distributed as dist  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from mmda.apis import build_runner_from_args  # noqa: E402
@@ -48,9 +47,7 @@ def main(argv=None):
     hooks[0].before_train(runner)
     for iteration in args.iterations:
         hooks[0].run_round(runner, iteration)
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    # the process group is torn down at exit (mmda.utils.destroy_distributed)
 
 
 if __name__ == '__main__':
