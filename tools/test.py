@@ -82,11 +82,8 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: '
                                 f'{args.checkpoint}')
-    work_dir = args.work_dir
-    if work_dir is None:
-        work_dir = osp.join('./work_dirs',
-                            osp.splitext(osp.basename(args.config))[0])
-    cfg = load_config(args.config, args.cfg_options, work_dir, args.launcher)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
     cfg.load_from = args.checkpoint
     cfg.default_hooks.setdefault('progress', dict(type='TestProgressHook'))
     if args.show or args.show_dir:
