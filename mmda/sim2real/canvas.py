@@ -73,9 +73,9 @@ class Camera:
         self.cols = np.arange(width, dtype=np.float64) + 0.5
         self.rows = (np.arange(height, dtype=np.float64) + 0.5)[:, None]
 
-    def to_camera(self, l, s):
+    def to_camera(self, lateral, s):
         """Road point(s) → camera ``(x, z)`` (x right, z forward)."""
-        t = np.asarray(l, dtype=np.float64) - self.lateral
+        t = np.asarray(lateral, dtype=np.float64) - self.lateral
         return t * self.cos + s * self.sin, -t * self.sin + s * self.cos
 
     def direction(self, dl, ds):

@@ -45,9 +45,9 @@ class Sprite:
     def ring(self, cx, cy, r, width, label, part=PART_BODY, instance=0):
         self._add('ring', (cx, cy, r, width), label, part, instance)
 
-    def draw(self, cam: Camera, l: float, s: float, min_px: float = 1.5):
+    def draw(self, cam: Camera, lateral: float, s: float, min_px: float = 1.5):
         """Project at road position ``(l, s)`` and composite."""
-        x, z = cam.to_camera(l, s)
+        x, z = cam.to_camera(lateral, s)
         if z < 1.0 or z > MAX_DEPTH * 0.5 or not self.prims:
             return False
         k = cam.f / z
@@ -113,9 +113,9 @@ class Sprite:
         return True
 
 
-def view_angle(cam: Camera, l: float, s: float) -> float:
+def view_angle(cam: Camera, lateral: float, s: float) -> float:
     """Angle between the line of sight and the road direction."""
-    x, z = cam.to_camera(l, s)
+    x, z = cam.to_camera(lateral, s)
     return float(np.arctan2(x, z) - np.arctan2(cam.sin, cam.cos))
 
 
@@ -133,14 +133,14 @@ _VEHICLE_SIZES = {
 }
 
 
-def draw_vehicle(canvas, cam, rng, l, s, kind, trailer=False):
+def draw_vehicle(canvas, cam, rng, lateral, s, kind, trailer=False):
     """Car, truck, bus or tram, in rear or side view by viewing angle."""
     name = {'car': 'car', 'truck': 'truck', 'bus': 'bus', 'tram': 'train'}
     label = LABEL_ID[name[kind]]
     w, length, h = (rng.uniform(lo, hi) for lo, hi in _VEHICLE_SIZES[kind])
     inst = canvas.new_instance(label)
     sp = Sprite(canvas)
-    a = view_angle(cam, l, s)
+    a = view_angle(cam, lateral, s)
     along = length * abs(np.sin(a))
     across = w * abs(np.cos(a))
     if along > 1.2 * across:  # side view, length foreshortened
@@ -238,7 +238,7 @@ def draw_vehicle(canvas, cam, rng, l, s, kind, trailer=False):
             sp.line(-0.6, h, 0, h + 1.0, 0.06, label, instance=inst)
             sp.line(0, h + 1.0, 0.6, h, 0.06, label, instance=inst)
             sp.rect(-half + 0.2, 0.0, half - 0.2, 0.4, label, PART_DARK, inst)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
 def _person_prims(sp, rng, label, inst, x=0.0, y=0.0, height=None,
@@ -266,12 +266,12 @@ def _person_prims(sp, rng, label, inst, x=0.0, y=0.0, height=None,
     return h
 
 
-def draw_person(canvas, cam, rng, l, s):
+def draw_person(canvas, cam, rng, lateral, s):
     """A pedestrian at road position ``(l, s)``."""
     label = LABEL_ID['person']
     sp = Sprite(canvas)
     _person_prims(sp, rng, label, canvas.new_instance(label))
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
 def _two_wheeler(sp, rng, kind, inst, side_view, flip):
@@ -314,11 +314,11 @@ def _two_wheeler(sp, rng, kind, inst, side_view, flip):
     return 0.85
 
 
-def draw_rider(canvas, cam, rng, l, s, motor):
+def draw_rider(canvas, cam, rng, lateral, s, motor):
     """A rider on a bicycle or (``motor``) a motorcycle: the person is
     labelled rider, the vehicle bicycle / motorcycle."""
     kind = 'motorcycle' if motor else 'bicycle'
-    a = view_angle(cam, l, s)
+    a = view_angle(cam, lateral, s)
     side_view = abs(np.sin(a)) > 0.25 or rng.random() < 0.4
     flip = 1.0 if rng.random() < 0.5 else -1.0
     sp = Sprite(canvas)
@@ -342,22 +342,22 @@ def draw_rider(canvas, cam, rng, l, s, motor):
         sp.poly([[-0.2, seat], [0.2, seat], [0.22, seat + 0.6],
                  [-0.22, seat + 0.6]], label, instance=inst)
         sp.ellipse(0, seat + 0.78, 0.1, 0.12, label, PART_SKIN, inst)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
-def draw_parked_two_wheeler(canvas, cam, rng, l, s, kind):
+def draw_parked_two_wheeler(canvas, cam, rng, lateral, s, kind):
     """A bicycle or motorcycle without rider."""
     sp = Sprite(canvas)
     flip = 1.0 if rng.random() < 0.5 else -1.0
-    a = view_angle(cam, l, s)
+    a = view_angle(cam, lateral, s)
     side_view = abs(np.sin(a)) > 0.2 or rng.random() < 0.7
     _two_wheeler(sp, rng, kind, canvas.new_instance(LABEL_ID[kind]), side_view,
                  flip)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
-def draw_pole(canvas, cam, rng, l, s, side, layout, street, want_sign=False,
-              want_light=False):
+def draw_pole(canvas, cam, rng, lateral, s, side, layout, street,
+              want_sign=False, want_light=False):
     """A pole, possibly with a sign, a traffic light or an overhead arm."""
     pole = LABEL_ID['pole']
     sp = Sprite(canvas)
@@ -415,10 +415,10 @@ def draw_pole(canvas, cam, rng, l, s, side, layout, street, want_sign=False,
                     instance=inst)
             sp.poly([[0, y - r * 0.5], [r * 0.5, y], [0, y + r * 0.5],
                      [-r * 0.5, y]], sign, PART_ACCENT, inst)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
-def draw_tree(canvas, cam, rng, l, s):
+def draw_tree(canvas, cam, rng, lateral, s):
     """A tree: trunk and a crown of overlapping ellipses (vegetation)."""
     veg = LABEL_ID['vegetation']
     inst = canvas.new_instance(veg)
@@ -430,10 +430,10 @@ def draw_tree(canvas, cam, rng, l, s):
         dx, dy = rng.normal(0, radius * 0.35, 2)
         sp.ellipse(dx, trunk + radius + dy, radius * rng.uniform(0.6, 1.0),
                    radius * rng.uniform(0.6, 1.0), veg, instance=inst)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)
 
 
-def draw_small_void(canvas, cam, rng, l, s, name):
+def draw_small_void(canvas, cam, rng, lateral, s, name):
     """An ignored object: a ``'static'`` box (bin, bench) or an
     ``'unlabeled'`` blob."""
     lab = VOID_LABEL_ID[name]
@@ -446,4 +446,4 @@ def draw_small_void(canvas, cam, rng, l, s, name):
     else:
         w, h = rng.uniform(0.5, 2.5), rng.uniform(0.5, 2.5)
         sp.ellipse(0, h / 2, w / 2, h / 2, lab, instance=inst)
-    return sp.draw(cam, l, s)
+    return sp.draw(cam, lateral, s)

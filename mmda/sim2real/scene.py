@@ -316,21 +316,21 @@ def _paint_ground(canvas: Canvas, cam: Camera, street: _Street):
     z = (cam.f * cam.hc / dv[rows]).clip(max=MAX_DEPTH * 0.9)  # (h, 1)
     x = (cam.cols[None] - cam.cx) * z / cam.f  # (h, W)
     t = x * cam.cos - z * cam.sin
-    l = t + cam.lateral
+    lateral = t + cam.lateral
     s = x * cam.sin + z * cam.cos
-    side = np.where(l >= 0, 1, 0)
-    al = np.abs(l)
+    side = np.where(lateral >= 0, 1, 0)
+    al = np.abs(lateral)
     sw = np.asarray(street.sidewalk)[side]
     vg = np.asarray(street.verge)[side]
     road = street.road
 
     # beyond the verges: bare ground, mostly hidden by the facades
-    label = np.full(l.shape, VOID_LABEL_ID['ground'], np.uint8)
+    label = np.full(lateral.shape, VOID_LABEL_ID['ground'], np.uint8)
     in_verge = al < road + sw + vg
     label[in_verge] = np.asarray(street.verge_label, np.uint8)[side][in_verge]
     label[al < road + sw] = LABEL_ID['sidewalk']
     label[al < road] = LABEL_ID['road']
-    part = np.zeros(l.shape, np.uint8)
+    part = np.zeros(lateral.shape, np.uint8)
 
     # parking lanes at the road edge, with bay markings every 5.5 m
     for i, on in enumerate(street.parking):
@@ -340,24 +340,24 @@ def _paint_ground(canvas: Canvas, cam: Camera, street: _Street):
             part[lane & (np.mod(s, 5.5) < 0.15)] = PART_MARKING
     is_road = label == LABEL_ID['road']
     # centre dashes, edge lines, zebra crossing
-    mark = (np.abs(l) < 0.08) & (np.mod(s, 9.0) < 3.0)
+    mark = (np.abs(lateral) < 0.08) & (np.mod(s, 9.0) < 3.0)
     mark |= (al > road - 0.35) & (al < road - 0.2)
     if street.crossing is not None:
         mark |= ((s > street.crossing) & (s < street.crossing + 4.0)
-                 & (np.mod(l, 1.0) < 0.5))
+                 & (np.mod(lateral, 1.0) < 0.5))
     part[is_road & mark] = PART_MARKING
     if street.rail is not None:
-        track = np.abs(l - street.rail) < 1.1
+        track = np.abs(lateral - street.rail) < 1.1
         label[track & (al < road)] = VOID_LABEL_ID['rail track']
-        rails = np.abs(np.abs(l - street.rail) - 0.72) < 0.05
+        rails = np.abs(np.abs(lateral - street.rail) - 0.72) < 0.05
         part[track & rails & (al < road)] = PART_DARK
     # curb stones
     curb = (label == LABEL_ID['sidewalk']) & (al < road + 0.15)
     part[curb] = PART_LIGHT
 
     region = (rows, slice(None))
-    canvas.paint(np.ones(l.shape, bool), z, label, part=part, face=FACE_GROUND,
-                 uv=(l, s), region=region)
+    canvas.paint(np.ones(lateral.shape, bool), z, label, part=part,
+                 face=FACE_GROUND, uv=(lateral, s), region=region)
 
 
 # ---------------------------------------------------------------------------
@@ -588,8 +588,9 @@ def _side(rng):
 
 
 def sample_scene(
-    rng: np.random.Generator, width: int, height: int,
-    layout: LayoutParams = GTA5_LAYOUT, force: Sequence[str] = ()) -> Scene:
+        rng: np.random.Generator, width: int, height: int,
+        layout: LayoutParams = GTA5_LAYOUT,
+        force: Sequence[str] = ()) -> Scene:
     """Sample one street scene.
 
     Args:
@@ -680,19 +681,20 @@ def sample_scene(
         n_poles = 1
     for i in range(n_poles):
         side = _side(rng)
-        l = side * (street.road + rng.uniform(0.3, 0.6))
+        lateral = side * (street.road + rng.uniform(0.3, 0.6))
         near = i == 0 and (want_light or want_sign)
         s = _sample_s(rng, layout, near)
-        draw_pole(canvas, cam, rng, l, s, side, layout, street, want_sign=near
-                  and want_sign, want_light=near and want_light)
+        draw_pole(canvas, cam, rng, lateral, s, side, layout, street,
+                  want_sign=near and want_sign,
+                  want_light=near and want_light)
     for _ in range(rng.poisson(layout.trees_count)):
         side = _side(rng)
         i = side > 0
         if street.verge[i] > 1.0:
-            l = side * (street.edge(side) + street.verge[i] / 2)
+            lateral = side * (street.edge(side) + street.verge[i] / 2)
         else:
-            l = side * (street.edge(side) - rng.uniform(0.5, 1.0))
-        draw_tree(canvas, cam, rng, l, _sample_s(rng, layout))
+            lateral = side * (street.edge(side) - rng.uniform(0.5, 1.0))
+        draw_tree(canvas, cam, rng, lateral, _sample_s(rng, layout))
     for _ in range(rng.poisson(layout.static_count)):
         draw_small_void(canvas, cam, rng, _sidewalk_l(rng, street, _side(rng)),
                         _sample_s(rng, layout), 'static')
@@ -724,10 +726,11 @@ def sample_scene(
         motor = (rng.random() < layout.motor_rider_frac
                  or (near and 'motorcycle' in force))
         if rng.random() < 0.8:
-            l = _side(rng) * (street.road - rng.uniform(0.5, 1.5))
+            lateral = _side(rng) * (street.road - rng.uniform(0.5, 1.5))
         else:
-            l = _sidewalk_l(rng, street, _side(rng))
-        draw_rider(canvas, cam, rng, l, _sample_s(rng, layout, near), motor)
+            lateral = _sidewalk_l(rng, street, _side(rng))
+        draw_rider(canvas, cam, rng, lateral, _sample_s(rng, layout, near),
+                   motor)
     n_bikes = rng.poisson(layout.bicycles_count)
     for i in range(max(n_bikes, int('bicycle' in force))):
         draw_parked_two_wheeler(

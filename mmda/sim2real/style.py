@@ -597,6 +597,6 @@ def render(scene: Scene, style: DomainStyle,
     if compression > 0.01:
         quality = int(round(100 - 40 * compression))
         _, buf = cv2.imencode('.jpg', image[..., ::-1],
-                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+                              [cv2.IMWRITE_JPEG_QUALITY, quality])
         image = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
     return np.ascontiguousarray(image)

@@ -1,4 +1,6 @@
-"""Convert SYNTHIA-RAND-CITYSCAPES labels to 19-class trainIds and write class statistics.
+"""Convert SYNTHIA-RAND-CITYSCAPES labels to 19-class trainIds.
+
+Also writes class statistics.
 
 Usage (from the repository root)::
 

@@ -35,12 +35,15 @@ tta_pipeline = [
     dict(type='LoadDAImageFromFile'),
     dict(
         type='TestTimeAug',
-        transforms=[[dict(type='Resize', scale=target_scale, keep_ratio=True)],
-                    [
-                        dict(type='RandomFlip', prob=0., direction='horizontal'),
-                        dict(type='RandomFlip', prob=1., direction='horizontal')
-                    ], [dict(type='LoadDAAnnotations')],
-                    [dict(type='PackSegInputs')]])
+        transforms=[
+            [dict(type='Resize', scale=target_scale, keep_ratio=True)],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadDAAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
 ]
 source_train = dict(
     type='GTA5Dataset',

@@ -3,4 +3,6 @@ from .depth import LoadDepthMap
 from .loading import LoadDAAnnotations, LoadDAImageFromFile
 
 __all__ = [
-    'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile', 'LoadDepthMap']
+    'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile',
+    'LoadDepthMap'
+]
