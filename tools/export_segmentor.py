@@ -26,12 +26,13 @@ except ImportError:  # running from a source checkout without install
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     import mmda  # noqa: F401
 
-import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
+
+from mmda.apis import load_segmentor_weights, save_checkpoint_atomic
 
 
 def segmentor_config(cfg: Config) -> ConfigDict:
@@ -58,34 +59,25 @@ def main(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('out_dir')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     cfg = Config.fromfile(args.config)
-    ckpt = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
-    state = ckpt.get('state_dict', ckpt)
-    prefix = 'segmentor.' if 'segmentor' in cfg.model else ''
-    weights = {
-        k[len(prefix):]: v
-        for k, v in state.items() if k.startswith(prefix)
-    }
-    if not weights:
-        raise KeyError(f'{args.checkpoint} has no {prefix or "model"} '
-                       'weights')
     model_cfg = segmentor_config(cfg)
     init_default_scope('mmseg')
     model = MODELS.build(model_cfg)
-    model.load_state_dict(weights, strict=True)  # fails on any mismatch
-    os.makedirs(args.out_dir, exist_ok=True)
-    meta = dict(ckpt.get('meta', {}), source_checkpoint=osp.abspath(
-        args.checkpoint), source_config=osp.abspath(args.config))
+    # strict: fails on any mismatch, naming the checkpoint
+    meta = load_segmentor_weights(model, args.checkpoint,
+                                  f'the segmentor of {args.config}')
+    meta = dict(meta, source_checkpoint=osp.abspath(args.checkpoint),
+                source_config=osp.abspath(args.config))
     meta.pop('message_hub', None)
-    torch.save(dict(meta=meta, state_dict=model.state_dict()),
-               osp.join(args.out_dir, 'segmentor.pth'))
+    os.makedirs(args.out_dir, exist_ok=True)
+    save_checkpoint_atomic(dict(meta=meta, state_dict=model.state_dict()),
+                           osp.join(args.out_dir, 'segmentor.pth'))
     cfg.model = model_cfg
     for key in ('model_wrapper_cfg', 'entropy_rank_dataloader'):
         cfg.pop(key, None)
     cfg.dump(osp.join(args.out_dir, 'segmentor_config.py'))
-    print(f'exported {len(weights)} tensors -> {args.out_dir}/segmentor.pth '
+    print(f'exported {len(model.state_dict())} tensors -> '
+          f'{args.out_dir}/segmentor.pth '
           f'(+ segmentor_config.py)')
 
 

@@ -1,0 +1,54 @@
+"""The adapted segmentor's weights in an mmda checkpoint.
+
+Multi-network methods (AdvEnt / IntraDA: ``segmentor`` + ``discriminator``)
+keep the segmentor under ``segmentor.`` in their checkpoints; single-network
+ones (source-only, RIPU, MinEnt) are segmentor weights already.
+"""
+import os
+import os.path as osp
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+
+#: Key prefix of the segmentor in a multi-network method's checkpoint.
+SEGMENTOR_PREFIX = 'segmentor.'
+
+
+def segmentor_state_dict(checkpoint: str) -> Tuple[dict, dict]:
+    """``(state_dict, meta)`` of the segmentor in ``checkpoint``, with the
+    keys of a plain ``EncoderDecoder``."""
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint} not found')
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    state = ckpt.get('state_dict', ckpt)
+    if any(k.startswith(SEGMENTOR_PREFIX) for k in state):
+        state = {
+            k[len(SEGMENTOR_PREFIX):]: v
+            for k, v in state.items() if k.startswith(SEGMENTOR_PREFIX)
+        }
+    if not state:
+        raise KeyError(f'{checkpoint} holds no weights')
+    return state, ckpt.get('meta', {})
+
+
+def load_segmentor_weights(model: nn.Module, checkpoint: str,
+                           what: str) -> dict:
+    """Load the segmentor of ``checkpoint`` into ``model`` strictly; an
+    error names the file and ``what`` the model is. Returns the meta."""
+    state, meta = segmentor_state_dict(checkpoint)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise RuntimeError(
+            f'{checkpoint} does not fit {what}: {e}') from None
+    return meta
+
+
+def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
+    """``torch.save`` to a temporary name, then move it into place: an
+    interrupted save never leaves a truncated file under ``path``."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.tmp{os.getpid()}'
+    torch.save(checkpoint, tmp)
+    os.replace(tmp, path)
