@@ -28,9 +28,12 @@ CONFIGS = sorted(
     for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
     if '_base_' not in osp.relpath(p, CONFIG_DIR).split(os.sep))
 REAL = [c for c in CONFIGS if 'sim2real' not in c]
+#: test-only configs (ensembles of trained models): no training keys
+TEST_ONLY = [c for c in CONFIGS if '-ensemble_' in osp.basename(c)]
 #: the entropy-based methods (AdvEnt / MinEnt / IntraDA) have their recipe
 ENTROPY_REAL = [
-    c for c in REAL if c.split('/')[0] in ('advent', 'intrada')
+    c for c in REAL
+    if c.split('/')[0] in ('advent', 'intrada') and c not in TEST_ONLY
 ]
 SIM2REAL = [c for c in CONFIGS if 'sim2real' in c]
 RIPU = [c for c in CONFIGS if osp.basename(c).startswith('ripu_')]
@@ -102,8 +105,18 @@ def strings_of(node):
 
 
 def segmentor_of(cfg):
-    """The segmentor config (adversarial methods nest it in the model)."""
+    """The segmentor config (adversarial methods nest it in the model, an
+    ensemble has several: the first)."""
+    if 'members' in cfg.model:
+        return next(iter(cfg.model.members.values()))
     return cfg.model.get('segmentor', cfg.model)
+
+
+def segmentors_in(model):
+    """The segmentor modules of a built model."""
+    if hasattr(model, 'members'):
+        return list(model.members.values())
+    return [getattr(model, 'segmentor', model)]
 
 
 def optim_wrappers_of(cfg):
@@ -127,8 +140,8 @@ def test_loads_and_model_builds(name):
     assert 'mmda' in cfg.custom_imports['imports']
     model = R.MODELS.build(cfg.model)  # no weights are loaded here
     head_classes = segmentor_of(cfg).decode_head.num_classes
-    segmentor = getattr(model, 'segmentor', model)
-    assert segmentor.decode_head.num_classes == head_classes
+    for segmentor in segmentors_in(model):
+        assert segmentor.decode_head.num_classes == head_classes
     if hasattr(model, 'discriminator'):
         for disc in model.discriminator.levels.values():
             assert disc.layers[0].in_channels == head_classes
@@ -146,6 +159,9 @@ def test_types_registered(name):
     pipelines = [cfg.get('tta_pipeline', [])]
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[key]
+        if loader is None:
+            assert name in TEST_ONLY and key == 'train_dataloader'
+            continue
         _check_registered(R.DATA_SAMPLERS, loader.sampler.type, 'sampler',
                           name)
         _check_registered(R.DATASETS, loader.dataset.type, 'dataset', name)
@@ -166,6 +182,12 @@ def test_types_registered(name):
         for t in transform_types(pipeline):
             _check_registered(R.TRANSFORMS, t, 'transform', name)
     _check_registered(R.METRICS, cfg.val_evaluator.type, 'metric', name)
+    _check_registered(R.LOOPS, cfg.test_cfg.type, 'loop', name)
+    _check_registered(R.MODELS, cfg.tta_model.type, 'tta model', name)
+    if name in TEST_ONLY:
+        for key in ('train_cfg', 'optim_wrapper', 'param_scheduler'):
+            assert cfg.get(key) is None, (name, key)
+        return
     _check_registered(R.LOOPS, cfg.train_cfg.type, 'loop', name)
     if 'constructor' in cfg.optim_wrapper:
         _check_registered(R.OPTIM_WRAPPER_CONSTRUCTORS,
@@ -177,7 +199,6 @@ def test_types_registered(name):
                           name)
     for s in cfg.param_scheduler:
         _check_registered(R.PARAM_SCHEDULERS, s.type, 'scheduler', name)
-    _check_registered(R.MODELS, cfg.tta_model.type, 'tta model', name)
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -197,7 +218,10 @@ def test_num_classes_agree(name):
     val = cfg.val_dataloader.dataset.get('num_classes', 19)
     test = cfg.test_dataloader.dataset.get('num_classes', 19)
     assert head == val == test, (head, val, test)
-    for ds in datasets_of(cfg.train_dataloader.dataset):
+    for member in cfg.model.get('members', {}).values():
+        assert member.decode_head.num_classes == head
+    train = cfg.train_dataloader
+    for ds in datasets_of(train.dataset) if train is not None else []:
         if ds.type != 'EntropySplitDataset':  # classes from its manifest
             assert ds.get('num_classes', 19) == head
     for hook in cfg.get('custom_hooks', []):
@@ -248,7 +272,8 @@ def _resize_scale(pipeline):
     return scales[0]
 
 
-@pytest.mark.parametrize('name', sorted(set(REAL) - set(ENTROPY_REAL)))
+@pytest.mark.parametrize(
+    'name', sorted(set(REAL) - set(ENTROPY_REAL) - set(TEST_ONLY)))
 def test_real_recipe(name):
     """RIPU's schedule and sizes for every real-data config."""
     cfg = load(name)
@@ -328,6 +353,20 @@ def test_advent_real_recipe(name):
         source, target = train.source, train.target
         assert (source.split, source.with_labels) == ('easy', True)
         assert (target.split, target.with_labels) == ('hard', False)
+
+
+@pytest.mark.parametrize('name', [c for c in TEST_ONLY if c in REAL])
+def test_advent_minent_ensemble_test_recipe(name):
+    """AdvEnt's evaluation for the ensembles: 1024x512, scored at full
+    resolution, both members with AdvEnt's two-level DeepLab-v2."""
+    cfg = load(name)
+    assert _resize_scale(cfg.test_dataloader.dataset.pipeline) == (1024, 512)
+    kinds = list(transform_types(cfg.test_dataloader.dataset.pipeline))
+    assert kinds.index('LoadDAAnnotations') > kinds.index('Resize')
+    assert _resize_scale(cfg.tta_pipeline[1].transforms[0]) == (1024, 512)
+    for member in cfg.model.members.values():
+        assert member.type == 'MultiLevelEncoderDecoder'
+        assert member.auxiliary_head.in_channels == 1024
 
 
 @pytest.mark.parametrize('name', CONFIGS)
