@@ -35,12 +35,16 @@ ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
 # the AdvEnt run's final checkpoint (its stage 1) and trains stage 2.
+# AdvEnt+MinEnt is the test-time ensemble of the AdvEnt and MinEnt runs'
+# final checkpoints (nothing more is trained).
 RUNS = OrderedDict([
     ('source_only', ('Source only', '0', 'configs/baselines/'
                      'source-only_deeplabv2-small_sim2real-gta5-to-'
                      'cityscapes.py', [])),
     ('minent', ('MinEnt', '0', ENTROPY.format('advent/minent'), [])),
     ('advent', ('AdvEnt', '0', ENTROPY.format('advent/advent'), [])),
+    ('advent_minent', ('AdvEnt+MinEnt', '0',
+                       ENTROPY.format('advent/advent-minent-ensemble'), [])),
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
@@ -73,6 +77,16 @@ def ensure_data(data_root: str, python: str) -> None:
                        check=True)
 
 
+def test_metrics(work_dir: str) -> dict:
+    """The metrics of the last ``tools/test.py`` run in ``work_dir``."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, f'{d}.json')))
+    if not runs:
+        raise FileNotFoundError(f'no test log in {work_dir}')
+    with open(osp.join(work_dir, runs[-1], f'{runs[-1]}.json')) as f:
+        return json.loads(f.readline())
+
+
 def final_metrics(work_dir: str) -> dict:
     """The last validation metrics logged in ``work_dir``."""
     runs = sorted(d for d in os.listdir(work_dir)
@@ -103,25 +117,31 @@ def train(name: str, work_root: str, python: str,
     if max_iters:
         options.append(f'train_cfg.max_iters={max_iters}')
         options.append(f'train_cfg.val_interval={max_iters}')
+    metrics_of = final_metrics
     if isinstance(config, (tuple, list)):
-        cmd = intrada_command(config, work_dir, work_root, python, options)
+        cmds = [intrada_command(config, work_dir, work_root, python, options)]
         metrics_dir = osp.join(work_dir, 'stage2')
+    elif name == 'advent_minent':
+        cmds = ensemble_commands(config, work_dir, work_root, python)
+        metrics_dir, metrics_of = work_dir, test_metrics
     else:
         cmd = [python, 'tools/train.py', config, '--work-dir', work_dir]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')) and not force:
             cmd.append('--resume')
         if options:
             cmd += ['--cfg-options'] + options
+        cmds = [cmd]
         metrics_dir = work_dir
-    print(f'[sim2real] {name}: {" ".join(cmd)}', flush=True)
     start = time.time()
     os.makedirs(work_dir, exist_ok=True)
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
     with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
-        subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
-                       stderr=subprocess.STDOUT, env=env)
-    metrics = final_metrics(metrics_dir)
+        for cmd in cmds:
+            print(f'[sim2real] {name}: {" ".join(cmd)}', flush=True)
+            subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
+                           stderr=subprocess.STDOUT, env=env)
+    metrics = metrics_of(metrics_dir)
     result = dict(
         name=name,
         label=label,
@@ -142,8 +162,7 @@ def intrada_command(configs, work_dir: str, work_root: str, python: str,
     """The one-command IntraDA pipeline on the AdvEnt run's checkpoint."""
     stage1, stage2 = configs
     train('advent', work_root, python, 0, False)  # stage 1 (kept if done)
-    with open(osp.join(work_root, 'advent', 'last_checkpoint')) as f:
-        ckpt = f.read().strip()  # the finished run's final checkpoint
+    ckpt = final_checkpoint(work_root, 'advent')
     cmd = [
         python, 'tools/intrada_pipeline.py', stage1, stage2, '--work-dir',
         work_dir, '--stage1-checkpoint', ckpt
@@ -151,6 +170,26 @@ def intrada_command(configs, work_dir: str, work_root: str, python: str,
     if options:
         cmd += ['--stage2-options'] + options
     return cmd
+
+
+def final_checkpoint(work_root: str, name: str) -> str:
+    """The checkpoint a finished run of ``name`` ended with."""
+    with open(osp.join(work_root, name, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def ensemble_commands(config: str, work_dir: str, work_root: str,
+                      python: str) -> list:
+    """Gather the AdvEnt and MinEnt runs' final checkpoints (each run
+    trained first when missing) into the ensemble, then test it."""
+    members = []
+    for member in ('advent', 'minent'):
+        train(member, work_root, python, 0, False)
+        members.append(f'{member}={final_checkpoint(work_root, member)}')
+    ckpt = osp.join(work_dir, 'ensemble.pth')
+    return [[python, 'tools/ensemble_checkpoints.py', config, ckpt] +
+            members,
+            [python, 'tools/test.py', config, ckpt, '--work-dir', work_dir]]
 
 
 def gap_recovered(result, results):
