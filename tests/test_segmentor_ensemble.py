@@ -231,7 +231,8 @@ def test_ensemble_of_one_model_twice_tests_like_the_model(
         sim2real_tiny, tmp_path):
     """tools/test.py on the ensemble config: with the same MinEnt weights as
     both members the fused scores are the model's own (0.5 a + 0.5 a = a),
-    so the mIoU equals testing the MinEnt checkpoint directly."""
+    so the mIoU equals testing the MinEnt checkpoint directly, with and
+    without flip test-time augmentation."""
     (_, minent), _, _ = save_member_checkpoints(tmp_path)
     ensemble = str(tmp_path / 'ensemble.pth')
     run_tool([
@@ -241,13 +242,15 @@ def test_ensemble_of_one_model_twice_tests_like_the_model(
     no_workers = ['--cfg-options', 'test_dataloader.num_workers=0',
                   'test_dataloader.persistent_workers=False']
     results = {}
-    for name, config, ckpt in (('single', MINENT, minent),
-                               ('ensemble', SIM2REAL, ensemble)):
-        proc = run_tool([
-            osp.join(REPO, 'tools', 'test.py'), config, ckpt, '--work-dir',
-            str(tmp_path / name)
-        ] + no_workers, cwd=sim2real_tiny)
-        found = re.findall(r'\bmIoU: ([\d.]+)', proc.stdout + proc.stderr)
-        assert found, proc.stdout[-2000:] + proc.stderr[-2000:]
-        results[name] = float(found[-1])
-    assert results['ensemble'] == results['single']
+    for tta in ([], ['--tta']):
+        for name, config, ckpt in (('single', MINENT, minent),
+                                   ('ensemble', SIM2REAL, ensemble)):
+            proc = run_tool([
+                osp.join(REPO, 'tools', 'test.py'), config, ckpt,
+                '--work-dir', str(tmp_path / f'{name}{len(tta)}')
+            ] + tta + no_workers, cwd=sim2real_tiny)
+            found = re.findall(r'\bmIoU: ([\d.]+)', proc.stdout + proc.stderr)
+            assert found, proc.stdout[-2000:] + proc.stderr[-2000:]
+            results[name, bool(tta)] = float(found[-1])
+    for tta in (False, True):
+        assert results['ensemble', tta] == results['single', tta]
