@@ -1,14 +1,12 @@
 # MinEnt, SYNTHIA -> Cityscapes (16-class protocol), DeepLab-v2 ResNet-101.
 _base_ = [
-    '../_base_/models/deeplabv2_r101_multilevel.py',
+    '../_base_/models/deeplabv2_r101_multilevel_16.py',
     '../_base_/datasets/advent_synthia_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_250k_stop120k.py',
 ]
 model = dict(
     type='MinEnt',
-    decode_head=dict(num_classes=16),
-    auxiliary_head=dict(num_classes=16),
     entropy_losses=dict(
         main=dict(type='EntropyLoss', loss_weight=0.001),
         aux=dict(type='EntropyLoss', loss_weight=0.0002)))
