@@ -38,7 +38,7 @@ class SegmentorEnsemble(BaseSegmentor):
     Args:
         members (dict[str, dict]): member name → segmentor config.
         weights (dict[str, float], optional): member name → weight ≥ 0 (not
-            all zero). Defaults to equal weights.
+            all zero), normalised to sum to 1. Defaults to equal weights.
         fusion (str): ``'logits'`` (AdvEnt's evaluation) or ``'probs'``.
         data_preprocessor (dict, optional): The ensemble's
             ``SegDataPreProcessor`` (the members' own are not used).
