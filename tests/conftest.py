@@ -118,3 +118,65 @@ def assert_same_training_state(got_path, want_path):
             if torch.is_tensor(value):
                 assert torch.equal(got_opt[pid][name], value), (pid, name)
     assert got.get('active_ledger') == want.get('active_ledger')
+
+
+def assert_equal_nested(want, got, where='') -> None:
+    """Two nested containers of tensors and plain values are equal, tensors
+    bit for bit."""
+    import torch
+    if torch.is_tensor(want):
+        assert torch.is_tensor(got) and torch.equal(want, got), where
+    elif isinstance(want, dict):
+        assert set(want) == set(got), where
+        for key, value in want.items():
+            assert_equal_nested(value, got[key], f'{where}.{key}')
+    elif isinstance(want, (list, tuple)):
+        assert len(want) == len(got), where
+        for i, (a, b) in enumerate(zip(want, got)):
+            assert_equal_nested(a, b, f'{where}[{i}]')
+    else:
+        assert want == got, where
+
+
+#: The model file of a DeepSpeed checkpoint directory.
+DEEPSPEED_MODEL_STATES = 'mp_rank_00_model_states.pt'
+
+
+def deepspeed_config(directory, method_config: str, strategy: str) -> str:
+    """A config file: ``method_config`` trained with a DeepSpeed strategy
+    of ``configs/_base_/strategies`` (what a user writes: two ``_base_``
+    files)."""
+    name = (osp.splitext(osp.basename(method_config))[0] +
+            f'_{strategy}.py')
+    path = osp.join(str(directory), name)
+    strategy_file = osp.join(REPO, 'configs', '_base_', 'strategies',
+                             strategy + '.py')
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{method_config!r}, {strategy_file!r}]\n')
+    return path
+
+
+def assert_same_deepspeed_state(got_dir, want_dir, ranks: int) -> None:
+    """Two DeepSpeed checkpoint directories hold the same training state,
+    bit for bit: the weights, the client state (e.g. the active-label
+    ledger) and each rank's ZeRO partition (fp32 weights, momenta)."""
+    import pickle
+
+    import torch
+    got, want = (load_checkpoint(osp.join(str(d), DEEPSPEED_MODEL_STATES))
+                 for d in (got_dir, want_dir))
+    assert set(got['module']) == set(want['module'])
+    differ = [k for k, v in want['module'].items()
+              if not torch.equal(got['module'][k], v)]
+    assert not differ, f'{len(differ)} weights differ, e.g. {differ[:5]}'
+    assert pickle.dumps(got.get('active_ledger')) == pickle.dumps(
+        want.get('active_ledger'))
+    for rank in range(ranks):
+        name = f'zero_pp_rank_{rank}_mp_rank_00_optim_states.pt'
+        want_opt, got_opt = (
+            load_checkpoint(osp.join(str(d), name))['optimizer_state_dict']
+            for d in (want_dir, got_dir))
+        for key in ('single_partition_of_fp32_groups',
+                    'base_optimizer_state'):
+            assert_equal_nested(want_opt[key], got_opt[key],
+                                f'{name}:{key}')

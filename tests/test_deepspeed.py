@@ -20,7 +20,6 @@ End to end on the tiny sim2real benchmark, with a method config plus
 """
 import os
 import os.path as osp
-import pickle
 import re
 import shutil
 import socket
@@ -30,7 +29,9 @@ import sys
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+from conftest import (DEEPSPEED_MODEL_STATES, REPO,
+                      assert_same_deepspeed_state, deepspeed_config,
+                      run_tool)
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
@@ -38,7 +39,6 @@ SOURCE_ONLY = osp.join(
 RIPU_RA = osp.join(
     REPO, 'configs', 'ripu',
     'ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
-STRATEGIES = osp.join(REPO, 'configs', '_base_', 'strategies')
 NO_WORKERS = [
     f'{loader}.{key}={value}'
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -48,7 +48,6 @@ TINY = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
     'default_hooks.logger.interval=1'
 ] + NO_WORKERS
-MODEL_STATES = 'mp_rank_00_model_states.pt'
 
 
 # ------------------------------------------------------------- conversion
@@ -207,18 +206,6 @@ def test_half_precision_model_is_callable_with_fp32_data():
 
 
 # ------------------------------------------------------------ end to end
-def strategy_config(directory, method_config: str, strategy: str) -> str:
-    """A config file: ``method_config`` trained with a DeepSpeed strategy
-    (what a user writes: two ``_base_`` files)."""
-    name = (osp.splitext(osp.basename(method_config))[0] +
-            f'_{strategy}.py')
-    path = osp.join(str(directory), name)
-    with open(path, 'w') as f:
-        f.write(f'_base_ = [{method_config!r}, '
-                f'{osp.join(STRATEGIES, strategy + ".py")!r}]\n')
-    return path
-
-
 def train_losses(text: str) -> list:
     return [
         float(v) for v in re.findall(r'Iter\(train\) \[ *\d+/\d+\].*? loss: '
@@ -247,28 +234,11 @@ def run_script(argv, cwd, env, timeout=600):
     return proc.stdout + proc.stderr
 
 
-def assert_equal_nested(want, got, where='') -> None:
-    """Two nested containers of tensors and plain values are equal, tensors
-    bit for bit."""
-    if torch.is_tensor(want):
-        assert torch.is_tensor(got) and torch.equal(want, got), where
-    elif isinstance(want, dict):
-        assert set(want) == set(got), where
-        for key, value in want.items():
-            assert_equal_nested(value, got[key], f'{where}.{key}')
-    elif isinstance(want, (list, tuple)):
-        assert len(want) == len(got), where
-        for i, (a, b) in enumerate(zip(want, got)):
-            assert_equal_nested(a, b, f'{where}[{i}]')
-    else:
-        assert want == got, where
-
-
 @pytest.fixture(scope='module')
 def source_only_zero2(sim2real_tiny):
     """A 4-iteration one-process ZeRO-2 source-only run, checkpoints at 2
     and 4: (work dir, output)."""
-    config = strategy_config(sim2real_tiny, SOURCE_ONLY, 'deepspeed_zero2')
+    config = deepspeed_config(sim2real_tiny, SOURCE_ONLY, 'deepspeed_zero2')
     work_dir = sim2real_tiny / 'work_dirs' / 'ds_source_only'
     proc = run_tool([
         osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
@@ -287,7 +257,8 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
     losses = train_losses(log)
     assert len(losses) == 4 and losses[-1] < losses[0] - 0.3, losses
     for step in (2, 4):
-        assert osp.isfile(work_dir / f'iter_{step}.pth' / MODEL_STATES)
+        assert osp.isfile(
+            work_dir / f'iter_{step}.pth' / DEEPSPEED_MODEL_STATES)
     with open(work_dir / 'last_checkpoint') as f:
         assert f.read().strip() == str(work_dir / 'iter_4.pth')
 
@@ -314,7 +285,7 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
     assert type(model) is EncoderDecoder
     model.load_state_dict(state_dict, strict=True)
     # ... and are the engine's (fp32: the module holds the master weights)
-    engine = torch.load(work_dir / 'iter_4.pth' / MODEL_STATES,
+    engine = torch.load(work_dir / 'iter_4.pth' / DEEPSPEED_MODEL_STATES,
                         map_location='cpu', weights_only=False)['module']
     assert set(engine) == set(state_dict)
     assert all(torch.equal(engine[k], state_dict[k]) for k in engine)
@@ -339,12 +310,9 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
 def test_training_tool_refuses_several_optimizers(sim2real_tiny):
     """AdvEnt (segmentor + discriminator optimizers) with a DeepSpeed
     strategy: tools/train.py refuses it before building anything."""
-    config = sim2real_tiny / 'advent_deepspeed_zero2.py'
     advent = osp.join(REPO, 'configs', 'advent',
                       'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
-    config.write_text(
-        f'_base_ = [{advent!r}, '
-        f'{osp.join(STRATEGIES, "deepspeed_zero2.py")!r}]\n')
+    config = deepspeed_config(sim2real_tiny, advent, 'deepspeed_zero2')
     proc = subprocess.run([
         sys.executable,
         osp.join(REPO, 'tools', 'train.py'),
@@ -365,7 +333,7 @@ def test_training_tool_refuses_several_optimizers(sim2real_tiny):
 
 @pytest.mark.slow
 def test_ripu_zero1_two_ranks_resumes_exactly(sim2real_tiny):
-    config = strategy_config(sim2real_tiny, RIPU_RA, 'deepspeed_zero1')
+    config = deepspeed_config(sim2real_tiny, RIPU_RA, 'deepspeed_zero1')
     options = TINY + [
         'custom_hooks.0.select_iters=[2]',
         'custom_hooks.0.dataloader.num_workers=0',
@@ -385,7 +353,7 @@ def test_ripu_zero1_two_ranks_resumes_exactly(sim2real_tiny):
     assert 'scoring 8 target images on 2 rank(s)' in log
     losses = train_losses(log)
     assert len(losses) == 4, log[-3000:]
-    final = torch.load(full / 'iter_4.pth' / MODEL_STATES,
+    final = torch.load(full / 'iter_4.pth' / DEEPSPEED_MODEL_STATES,
                        map_location='cpu', weights_only=False)
     # ZeRO-1 on 2 ranks: one optimizer partition per rank
     assert final['ds_config']['zero_optimization'] == dict(stage=1)
@@ -401,17 +369,6 @@ def test_ripu_zero1_two_ranks_resumes_exactly(sim2real_tiny):
     log = dist_train(resumed, '--resume')
     assert 'resumed epoch: 0, iter: 3' in log
     assert train_losses(log) == losses[3:]
-    again = torch.load(resumed / 'iter_4.pth' / MODEL_STATES,
-                       map_location='cpu', weights_only=False)
-    assert set(again['module']) == set(final['module'])
-    assert all(
-        torch.equal(again['module'][k], v) for k, v in final['module'].items())
-    assert pickle.dumps(again['active_ledger']) == pickle.dumps(ledger)
-    for rank in (0, 1):  # each rank's ZeRO partition: fp32 weights, momenta
-        name = f'zero_pp_rank_{rank}_mp_rank_00_optim_states.pt'
-        want, got = (torch.load(d / 'iter_4.pth' / name, map_location='cpu',
-                                weights_only=False)['optimizer_state_dict']
-                     for d in (full, resumed))
-        for key in ('single_partition_of_fp32_groups',
-                    'base_optimizer_state'):
-            assert_equal_nested(want[key], got[key], f'{name}:{key}')
+    # weights, ledger and each rank's ZeRO partition (fp32 weights, momenta)
+    assert_same_deepspeed_state(resumed / 'iter_4.pth', full / 'iter_4.pth',
+                                ranks=2)
