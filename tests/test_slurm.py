@@ -14,7 +14,10 @@ iteration 2, 4 iterations, checkpoints at 3 and 4):
     checkpoint and ends with the final weights, optimizer state and ledger
     of the uninterrupted job (a);
 (c) ``sbatch slurm/test.sh CONFIG CKPT`` evaluates the final checkpoint of
-    (a) on 2 tasks.
+    (a) on 2 tasks;
+(d) (a) and (b) with the DeepSpeed ZeRO-1 strategy: the requeued job ends
+    with the weights, ledger and each rank's ZeRO partition of the
+    uninterrupted one.
 
 The tests poll ``scontrol show job`` every 0.5 s rather than using
 ``sbatch --wait``, whose polling interval grows to tens of seconds.
@@ -30,7 +33,8 @@ import time
 
 import pytest
 
-from conftest import REPO, assert_same_training_state
+from conftest import (REPO, assert_same_deepspeed_state,
+                      assert_same_training_state, deepspeed_config)
 
 pytestmark = pytest.mark.slow
 
@@ -108,9 +112,9 @@ def submit(env, cwd, argv):
     return job_id
 
 
-def train_job(env, cwd, name):
+def train_job(env, cwd, name, config=RA_CONFIG):
     return submit(env, cwd, ['-J', name] + RESOURCES +
-                  [TRAIN_RIPU, RA_CONFIG, '--cfg-options'] + OPTIONS)
+                  [TRAIN_RIPU, config, '--cfg-options'] + OPTIONS)
 
 
 def job_info(env, job_id):
@@ -189,23 +193,25 @@ def test_train_ripu_two_ddp_ranks(ddp_job):
     assert osp.isfile(work_dir / 'iter_4.pth')
 
 
-def test_warning_signal_requeues_and_resumes_exactly(slurm_env, sim2real_tiny,
-                                                     ddp_job):
-    name = 'mmda-preempt'
-    job_id = train_job(slurm_env, sim2real_tiny, name)
-    log_path = sim2real_tiny / f'slurm-{name}-{job_id}.out'
+def preempt_and_finish(env, cwd, name, config=RA_CONFIG):
+    """Submit a training job, send it Slurm's warning signal after its first
+    iteration and wait until it has ended; check that it checkpointed,
+    requeued itself, resumed without replaying batches and completed.
+    Returns the work dir."""
+    job_id = train_job(env, cwd, name, config)
+    log_path = cwd / f'slurm-{name}-{job_id}.out'
     deadline = time.time() + JOB_TIMEOUT
     while 'Iter(train) [1/4]' not in read(log_path):
-        if job_info(slurm_env, job_id)[0] not in ACTIVE or \
+        if job_info(env, job_id)[0] not in ACTIVE or \
                 time.time() > deadline:
-            cancel(slurm_env, job_id)
+            cancel(env, job_id)
             raise AssertionError(f'no training iteration:\n'
                                  f'{read(log_path)[-5000:]}')
         time.sleep(0.2)
     # what Slurm does before the time limit with --signal=B:USR1@N
     subprocess.run(['scancel', '--signal=USR1', '--batch', job_id],
-                   env=slurm_env, check=True)
-    state, restarts, _ = wait_job(slurm_env, job_id, log_path, deadline)
+                   env=env, check=True)
+    state, restarts, _ = wait_job(env, job_id, log_path, deadline)
     log = read(log_path)
     assert state == 'COMPLETED' and restarts == 1, f'{state}, {restarts} ' \
         f'restarts:\n{log[-5000:]}'
@@ -218,9 +224,35 @@ def test_warning_signal_requeues_and_resumes_exactly(slurm_env, sim2real_tiny,
     assert f'job {job_id} ({name}) start 1' in log  # the second start
     assert f'resumed epoch: 0, iter: {step}' in log
     assert 'Advance dataloader' not in log
-    work_dir = sim2real_tiny / 'work_dirs' / name
+    return cwd / 'work_dirs' / name
+
+
+def test_warning_signal_requeues_and_resumes_exactly(slurm_env, sim2real_tiny,
+                                                     ddp_job):
+    work_dir = preempt_and_finish(slurm_env, sim2real_tiny, 'mmda-preempt')
     assert_same_training_state(work_dir / 'iter_4.pth',
                                ddp_job[0] / 'iter_4.pth')
+
+
+def test_deepspeed_job_requeues_and_resumes_exactly(slurm_env,
+                                                    sim2real_tiny):
+    """RIPU with ZeRO-1 on 2 tasks: the preempted, requeued job ends with
+    the weights, ledger and per-rank ZeRO partitions of an uninterrupted
+    ZeRO-1 job (DeepSpeed checkpoints are directories; the same preemption
+    hook and last_checkpoint drive them)."""
+    config = deepspeed_config(sim2real_tiny, RA_CONFIG, 'deepspeed_zero1')
+    job_id = train_job(slurm_env, sim2real_tiny, 'mmda-ds', config)
+    log_path = sim2real_tiny / f'slurm-mmda-ds-{job_id}.out'
+    state, _, code = wait_job(slurm_env, job_id, log_path,
+                              time.time() + JOB_TIMEOUT)
+    assert (state, code) == ('COMPLETED', 0), read(log_path)[-5000:]
+    assert 'DeepSpeed' in read(log_path)
+    work_dir = preempt_and_finish(slurm_env, sim2real_tiny,
+                                  'mmda-ds-preempt', config)
+    assert osp.isdir(work_dir / 'iter_4.pth')  # a DeepSpeed checkpoint
+    assert_same_deepspeed_state(work_dir / 'iter_4.pth',
+                                sim2real_tiny / 'work_dirs' / 'mmda-ds' /
+                                'iter_4.pth', ranks=2)
 
 
 def test_test_script_two_tasks(slurm_env, sim2real_tiny, ddp_job):
