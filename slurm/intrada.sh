@@ -13,7 +13,9 @@
 # Everything goes under WORK_ROOT (default work_dirs/$NAME):
 # stage1/, entropy_rank/, stage2/ (as tools/intrada_pipeline.py). The
 # training jobs are slurm/train.sh jobs: preempted ones requeue and resume,
-# and the next stage waits for them.
+# and the next stage waits for them. When a stage fails, Slurm cancels the
+# stages after it (--kill-on-invalid-dep=yes) instead of leaving them
+# pending forever.
 #
 # Environment:
 #   NAME         job-name prefix (intrada): NAME-stage1, NAME-rank, NAME-stage2
@@ -46,11 +48,13 @@ stage1=$(sbatch --parsable -J "$NAME-stage1" "${EXTRA[@]}" \
     "$ROOT/slurm/train.sh" "$STAGE1" --work-dir "$WORK/stage1" "${TRAIN[@]}")
 stage1=${stage1%%;*}
 rank=$(sbatch --parsable -J "$NAME-rank" --dependency="afterok:$stage1" \
-    "${EXTRA[@]}" "$ROOT/slurm/entropy_rank.sh" "$STAGE1" "$WORK/stage1" \
+    --kill-on-invalid-dep=yes "${EXTRA[@]}" \
+    "$ROOT/slurm/entropy_rank.sh" "$STAGE1" "$WORK/stage1" \
     --out-dir "$WORK/entropy_rank" "$@")
 rank=${rank%%;*}
 stage2=$(sbatch --parsable -J "$NAME-stage2" --dependency="afterok:$rank" \
-    "${EXTRA[@]}" "$ROOT/slurm/train.sh" "$STAGE2" --work-dir "$WORK/stage2" \
+    --kill-on-invalid-dep=yes "${EXTRA[@]}" \
+    "$ROOT/slurm/train.sh" "$STAGE2" --work-dir "$WORK/stage2" \
     "${TRAIN[@]}" --cfg-options \
     "train_dataloader.dataset.source.manifest=$WORK/entropy_rank" \
     "train_dataloader.dataset.target.manifest=$WORK/entropy_rank")

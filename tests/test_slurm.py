@@ -18,6 +18,8 @@ iteration 2, 4 iterations, checkpoints at 3 and 4):
 (d) (a) and (b) with the DeepSpeed ZeRO-1 strategy: the requeued job ends
     with the weights, ledger and each rank's ZeRO partition of the
     uninterrupted one.
+(e) ``slurm/intrada.sh`` chains IntraDA's stages as dependent jobs; when a
+    stage fails, the stages after it are cancelled, not left pending.
 
 The tests poll ``scontrol show job`` every 0.5 s rather than using
 ``sbatch --wait``, whose polling interval grows to tens of seconds.
@@ -273,33 +275,44 @@ def test_test_script_two_tasks(slurm_env, sim2real_tiny, ddp_job):
     assert osp.isdir(sim2real_tiny / 'work_dirs' / 'mmda-test-test')
 
 
-def test_intrada_stages_chain_as_dependent_jobs(slurm_env, sim2real_tiny):
-    """``slurm/intrada.sh`` submits stage 1, the ranking and stage 2 as
-    jobs that wait for each other, and the chain runs through."""
-    advent = osp.join(
-        REPO, 'configs', 'advent',
-        'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
-    intrada = osp.join(
-        REPO, 'configs', 'intrada',
-        'intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+ADVENT_SIM2REAL = osp.join(
+    REPO, 'configs', 'advent',
+    'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+INTRADA_SIM2REAL = osp.join(
+    REPO, 'configs', 'intrada',
+    'intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
+
+
+def submit_intrada_chain(env, cwd, name, train_args):
+    """``bash slurm/intrada.sh`` on the sim2real configs: {step: job id}."""
     env = dict(
-        slurm_env,
-        NAME='mmda-intrada',
+        env,
+        NAME=name,
         SBATCH_ARGS='--gres=none --nodes=1 --ntasks-per-node=1 '
         '--cpus-per-task=1 --time=15',
-        TRAIN_ARGS='--cfg-options train_cfg.max_iters=2 '
-        'train_cfg.val_interval=2 train_dataloader.batch_size=1 '
-        'train_dataloader.num_workers=0 '
-        'train_dataloader.persistent_workers=False '
-        'val_dataloader.num_workers=0 val_dataloader.persistent_workers=False')
+        TRAIN_ARGS=train_args)
     proc = subprocess.run(
-        ['bash', osp.join(REPO, 'slurm', 'intrada.sh'), advent, intrada,
-         '--lambda', '0.5'],
-        cwd=str(sim2real_tiny), env=env, capture_output=True, text=True,
+        ['bash', osp.join(REPO, 'slurm', 'intrada.sh'), ADVENT_SIM2REAL,
+         INTRADA_SIM2REAL, '--lambda', '0.5'],
+        cwd=str(cwd), env=env, capture_output=True, text=True,
         timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     jobs = dict(line.split() for line in proc.stdout.strip().splitlines())
     assert set(jobs) == {'stage1', 'rank', 'stage2'}
+    return jobs
+
+
+def test_intrada_stages_chain_as_dependent_jobs(slurm_env, sim2real_tiny):
+    """``slurm/intrada.sh`` submits stage 1, the ranking and stage 2 as
+    jobs that wait for each other, and the chain runs through."""
+    env = slurm_env
+    jobs = submit_intrada_chain(
+        env, sim2real_tiny, 'mmda-intrada',
+        '--cfg-options train_cfg.max_iters=2 '
+        'train_cfg.val_interval=2 train_dataloader.batch_size=1 '
+        'train_dataloader.num_workers=0 '
+        'train_dataloader.persistent_workers=False '
+        'val_dataloader.num_workers=0 val_dataloader.persistent_workers=False')
     deps = {
         step: re.search(r'Dependency=(\S+)', subprocess.run(
             ['scontrol', 'show', 'job', job], capture_output=True, text=True,
@@ -319,3 +332,27 @@ def test_intrada_stages_chain_as_dependent_jobs(slurm_env, sim2real_tiny):
     assert manifest['num_images'] == 8 and manifest['num_easy'] == 4
     assert manifest['checkpoint'] == str(root / 'stage1' / 'iter_2.pth')
     assert (root / 'stage2' / 'iter_2.pth').is_file()
+
+
+def test_failed_stage_cancels_the_stages_after_it(slurm_env, sim2real_tiny):
+    """A stage 1 that fails (a mistyped config key) leaves no job of the
+    chain pending forever: Slurm cancels the ranking and stage 2."""
+    jobs = submit_intrada_chain(slurm_env, sim2real_tiny,
+                                'mmda-intrada-fail',
+                                '--cfg-options train_cfg.max_iterz=2')
+    deadline = time.time() + JOB_TIMEOUT
+    log = sim2real_tiny / f'slurm-mmda-intrada-fail-stage1-' \
+        f'{jobs["stage1"]}.out'
+    state, _, code = wait_job(slurm_env, jobs['stage1'], log, deadline)
+    assert state == 'FAILED' and code != 0, (state, code)
+    assert 'max_iterz' in read(log)  # the error names the key
+    deadline = time.time() + 60  # Slurm re-checks dependencies in seconds
+    for step in ('rank', 'stage2'):
+        while job_info(slurm_env, jobs[step])[0] == 'PENDING':
+            if time.time() > deadline:
+                for job in (jobs['rank'], jobs['stage2']):
+                    cancel(slurm_env, job)
+                raise AssertionError(f'{step} {jobs[step]} still pending '
+                                     '60 s after stage 1 failed')
+            time.sleep(0.5)
+        assert job_info(slurm_env, jobs[step])[0] == 'CANCELLED', step
