@@ -5,10 +5,12 @@ Builds the runner of ``CONFIG`` as ``tools/train.py`` does (under torchrun
 with ``--launcher pytorch``: ``MMSeparateDistributedDataParallel``, gloo on
 CPU), takes this rank's first training batch, runs ``train_step`` and saves
 ``{'grads': {optimizer: {param: grad}}, 'inputs': ..., 'params': ...}`` to
-``OUT/rank<r>.pt``::
+``OUT/rank<r>.pt``; with ``--load CKPT`` the Runner first loads the
+checkpoint into the wrapped model, and ``'loaded'`` holds the state dict
+right after::
 
     python tests/ddp_advent_worker.py CONFIG --work-dir DIR --out OUT \\
-        [--launcher pytorch] [--cfg-options ...]
+        [--launcher pytorch] [--load CKPT] [--cfg-options ...]
 """
 import argparse
 import os
@@ -49,6 +51,7 @@ def main(argv=None):
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--out', required=True)
     parser.add_argument('--launcher', default='none')
+    parser.add_argument('--load', help='checkpoint loaded by the Runner')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
 
@@ -60,6 +63,10 @@ def main(argv=None):
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
+    loaded = {}
+    if args.load:  # as resume / load_from / tools/test.py do
+        runner.load_checkpoint(args.load, map_location='cpu')
+        loaded = {k: v.detach().clone() for k, v in model.state_dict().items()}
     grads = {}
     for name, wrapper in runner.optim_wrapper.items():
         record_step(name, wrapper, model, grads)
@@ -78,6 +85,7 @@ def main(argv=None):
                 name: type(getattr(model, name)).__name__
                 for name in ('segmentor', 'discriminator', 'data_preprocessor')
             },
+            loaded=loaded,
             params={k: v.detach().clone()
                     for k, v in model.named_parameters()}),
         osp.join(args.out, f'rank{get_rank()}.pt'))

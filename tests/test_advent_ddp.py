@@ -1,7 +1,8 @@
 """AdvEnt under DDP (2 processes, gloo): every trainable child is wrapped on
-its own and the segmentor's and discriminator's gradients are identical on
-both ranks although each rank trained on different images; resume restores
-the discriminator and both optimizers exactly."""
+its own, a checkpoint loads into the wrapped children, and the segmentor's
+and discriminator's gradients are identical on both ranks although each
+rank trained on different images; resume restores the discriminator and
+both optimizers exactly."""
 import os.path as osp
 
 import pytest
@@ -20,12 +21,31 @@ TINY = [
 ]
 
 
+def random_checkpoint(path):
+    """A checkpoint of the AdvEnt model with weights no run starts from."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    torch.manual_seed(123)
+    model = MODELS.build(Config.fromfile(ADVENT).model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_()
+    state = model.state_dict()
+    torch.save(dict(meta=dict(), state_dict=state), path)
+    return state
+
+
 def test_ddp_gradients_identical_across_ranks(sim2real_tiny, tmp_path):
     worker = osp.join(REPO, 'tests', 'ddp_advent_worker.py')
+    saved = random_checkpoint(tmp_path / 'start.pth')
     run_tool([
         '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node',
         '2', worker, ADVENT, '--work-dir', tmp_path / 'wd', '--out',
-        tmp_path / 'out', '--launcher', 'pytorch', '--cfg-options'
+        tmp_path / 'out', '--launcher', 'pytorch', '--load',
+        tmp_path / 'start.pth', '--cfg-options'
     ] + TINY, cwd=sim2real_tiny)
     r0, r1 = (torch.load(tmp_path / 'out' / f'rank{r}.pt', weights_only=False)
               for r in (0, 1))
@@ -39,6 +59,11 @@ def test_ddp_gradients_identical_across_ranks(sim2real_tiny, tmp_path):
     keys = r0['state_dict_keys']
     assert keys and not [k for k in keys if '.module.' in k]
     assert {k.split('.')[0] for k in keys} == {'segmentor', 'discriminator'}
+    # ... and a checkpoint loads into the wrapped children, every tensor
+    for loaded in (r0['loaded'], r1['loaded']):
+        assert set(loaded) == set(saved)
+        differ = [k for k, v in saved.items() if not torch.equal(loaded[k], v)]
+        assert not differ, f'{len(differ)} tensors not loaded: {differ[:5]}'
     assert r0['inputs'] != r1['inputs'], 'ranks must see different images'
     for name in ('segmentor', 'discriminator'):
         g0, g1 = r0['grads'][name], r1['grads'][name]
