@@ -37,6 +37,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from ..utils.atomic_dir import publish_dir
+
 MANIFEST = 'manifest.json'
 MASK_DIR = 'masks'
 LABEL_DIR = 'labels'
@@ -195,13 +197,7 @@ def export_requests(out_dir: str,
                 class_table='\n'.join(f'  {i:3d}  {name}'
                                       for i, name in enumerate(class_names)),
                 round_dir=osp.abspath(final)))
-    if osp.lexists(final):  # overwrite: a stale export without labels
-        old = f'{final}.old{os.getpid()}'
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    publish_dir(tmp, final)  # overwrites a stale export without labels
     return final
 
 

@@ -27,6 +27,8 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from ..utils.atomic_dir import publish_dir
+
 LABELLED_IGNORE = 253
 ACTIVE = 254
 UNTOUCHED = 255
@@ -256,13 +258,7 @@ class ActiveLabelLedger:
             json.dump(index, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
-        if osp.isdir(final):  # same round rewritten (e.g. after resume)
-            old = f'{final}.old{os.getpid()}'
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
+        publish_dir(tmp, final)  # same round rewritten, e.g. after resume
         link_tmp = osp.join(root, f'.{CURRENT_LINK}.tmp{os.getpid()}')
         if osp.lexists(link_tmp):
             os.remove(link_tmp)
