@@ -59,7 +59,10 @@ def test_rare_class_factor():
     assert len(rare16) == 8
     assert rare_class_factor(torch.tensor(rare16[:2]), rare16) == \
         pytest.approx(6 / 8 + 0.5)
-    assert set(RARE_CLASSES) >= {CITYSCAPES_CLASSES[i] for i in rare}
+    # the paper's rare classes (trainIds 3-7, 9, 12, 14-17), by name
+    assert RARE_CLASSES == ('wall', 'fence', 'pole', 'traffic light',
+                            'traffic sign', 'terrain', 'rider', 'truck',
+                            'bus', 'train', 'motorcycle')
 
 
 def test_image_entropy_score():
@@ -96,12 +99,16 @@ def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
     images = manifest['images']
     scores = [img['score'] for img in images]
     assert scores == sorted(scores)
-    assert [img['rank'] for img in images] == list(range(8))
     assert [img['split'] for img in images] == ['easy'] * 4 + ['hard'] * 4
+    assert [('pseudo_label' in img) for img in images] == \
+        [True] * 4 + [False] * 4
+    # --normalize: the 11 rare classes, factors (11 - n) / 11 + 0.5
+    assert manifest['rare_classes'] == list(RARE_CLASSES)
+    factors = {(11 - n) / 11 + 0.5 for n in range(12)}
     for img in images:
         assert img['score'] == pytest.approx(img['entropy'] *
                                              img['rare_factor'])
-        assert 0.5 <= img['rare_factor'] <= 1.5
+        assert any(img['rare_factor'] == pytest.approx(f) for f in factors)
     lines = [
         line.strip() for line in open(out / 'easy_split.txt')
         if not line.startswith('#')
@@ -114,7 +121,7 @@ def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
     img = mmcv.imread(images[0]['img_path'])
     label = mmcv.imread(str(out / images[0]['pseudo_label']), 'unchanged')
     assert label.shape == img.shape[:2] and label.max() < 19
-    assert not osp.exists(str(out) + '.tmp')
+    assert os.listdir(tmp_path) == ['rank']  # no temporary directory left
 
     easy = EntropySplitDataset(manifest=str(out), split='easy', pipeline=[])
     hard = EntropySplitDataset(
@@ -149,6 +156,70 @@ def run_tool_fails(argv, cwd):
                           cwd=str(cwd), capture_output=True, text=True)
     assert proc.returncode != 0
     return proc.stdout + proc.stderr
+
+
+def test_16_class_pseudo_labels_are_train_ids(tmp_path):
+    """Pseudo-labels of a 16-class model are written as 19-class trainIds
+    (like every label file) and come back through the dataset's label map
+    as the model's own ids."""
+    from mmda.datasets import protocol_to_train_id_lut, train_id_lut
+    from mmda.datasets.transforms import LoadDAAnnotations
+    from mmda.intrada.split_manifest import (MANIFEST_FORMAT,
+                                             MANIFEST_VERSION)
+    ids16 = np.arange(16, dtype=np.uint8)
+    train_ids = protocol_to_train_id_lut(16)[ids16]
+    # sky is 9 of 16 and trainId 10, car 12 and 13, bicycle 15 and 18
+    assert (train_ids[9], train_ids[12], train_ids[15]) == (10, 13, 18)
+    assert np.array_equal(train_id_lut(16)[train_ids], ids16)
+    img = tmp_path / 'a.png'
+    mmcv.imwrite(np.zeros((2, 8, 3), np.uint8), str(img))
+    os.makedirs(tmp_path / 'pseudo_labels')
+    mmcv.imwrite(np.stack([train_ids[:8], train_ids[8:]]),
+                 str(tmp_path / 'pseudo_labels' / 'a.png'))
+    (tmp_path / 'manifest.json').write_text(json.dumps(dict(
+        format=MANIFEST_FORMAT, version=MANIFEST_VERSION, easy_fraction=0.5,
+        normalize=False, classes=list(classes_of(16)),
+        images=[dict(stem='a', img_path=str(img), split='easy',
+                     pseudo_label='pseudo_labels/a.png')])))
+    dataset = EntropySplitDataset(manifest=str(tmp_path), split='easy',
+                                  pipeline=[])
+    loaded = LoadDAAnnotations()(dataset.get_data_info(0))
+    assert np.array_equal(loaded['gt_seg_map'], ids16.reshape(2, 8))
+
+
+def test_rank_target_writes_train_ids_for_a_16_class_model(
+        sim2real_tiny, tmp_path):
+    """A 16-class stage-1 model that predicts "sky" (16-class id 9)
+    everywhere: its pseudo-labels hold sky's trainId 10."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmseg.registry import MODELS
+
+    from mmda.intrada import rank_target
+    cfg = Config.fromfile(ADVENT)
+    seg = cfg.model.segmentor
+    seg.decode_head.num_classes = seg.auxiliary_head.num_classes = 16
+    seg.data_preprocessor = cfg.model.data_preprocessor
+    init_default_scope('mmseg')
+    model = MODELS.build(seg).eval()
+    with torch.no_grad():
+        for branch in model.decode_head.aspp_branches:
+            branch.weight.zero_()
+            branch.bias.zero_()
+        model.decode_head.aspp_branches[0].bias[9] = 10.
+    loader = cfg.entropy_rank_dataloader
+    loader.num_workers = 0
+    loader.dataset.num_classes = 16
+    loader.dataset.data_root = str(
+        sim2real_tiny / 'data' / 'sim2real' / 'cityscapes')
+    manifest = rank_target(model, loader.to_dict(), str(tmp_path / 'rank'),
+                           easy_fraction=0.5)
+    assert manifest['classes'] == list(classes_of(16))
+    for img in manifest['images'][:4]:
+        label = mmcv.imread(str(tmp_path / 'rank' / img['pseudo_label']),
+                            'unchanged')
+        assert (label == 10).all(), np.unique(label)
 
 
 def test_missing_manifest_names_the_step(tmp_path):

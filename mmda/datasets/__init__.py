@@ -17,7 +17,8 @@ from .entropy_split_dataset import EntropySplitDataset
 from .converters import (TRAIN_ID_SUFFIX, convert_cityscapes, convert_gta5,
                          convert_synthia, read_label_ids, read_synthia_raw)
 from .gta5 import GTA5Dataset
-from .label_spaces import classes_of, palette_of, train_id_lut
+from .label_spaces import (classes_of, palette_of, protocol_to_train_id_lut,
+                           train_id_lut)
 from .samplers import (ClassIndex, TwoDomainInfiniteSampler,
                        class_balanced_weights, rare_class_probs)
 from .synthia import SynthiaDataset
@@ -35,6 +36,7 @@ __all__ = [
     'load_class_stats', 'stats_file_name', 'write_class_stats',
     'convert_gta5', 'convert_synthia', 'convert_cityscapes',
     'read_label_ids', 'read_synthia_raw', 'TRAIN_ID_SUFFIX', 'classes_of',
-    'palette_of', 'train_id_lut', 'class_balanced_weights',
+    'palette_of', 'train_id_lut', 'protocol_to_train_id_lut',
+    'class_balanced_weights',
     'rare_class_probs'
 ]

@@ -95,16 +95,22 @@ def read_synthia_raw(path: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------- writing
-def write_png_atomic(path: str, arr: np.ndarray) -> None:
-    """Encode ``arr`` as PNG and move it into place atomically."""
+def encode_png(arr: np.ndarray, what: str) -> bytes:
+    """PNG bytes of ``arr``; ``what`` names it in the error."""
     ok, buf = cv2.imencode('.png', arr)
     if not ok:
-        raise OSError(f'cannot encode PNG for {path}')
+        raise OSError(f'cannot encode PNG for {what}')
+    return buf.tobytes()
+
+
+def write_png_atomic(path: str, arr: np.ndarray) -> None:
+    """Encode ``arr`` as PNG and move it into place atomically."""
+    data = encode_png(arr, path)
     # The temp name does not end with .png: an interrupted run leaves no
     # file a later run could take for a label.
     tmp = f'{path}.tmp{os.getpid()}'
     with open(tmp, 'wb') as f:
-        f.write(buf.tobytes())
+        f.write(data)
     os.replace(tmp, path)
 
 

@@ -47,3 +47,12 @@ def train_id_lut(num_classes: int) -> np.ndarray:
     for new_id, tid in enumerate(KEPT_TRAIN_IDS[num_classes]):
         lut[tid] = new_id
     return lut
+
+
+def protocol_to_train_id_lut(num_classes: int) -> np.ndarray:
+    """uint8 lookup table protocol id -> 19-class trainId, the inverse of
+    :func:`train_id_lut` on the kept classes: label maps predicted in a
+    16- or 13-class space are written as 19-class trainIds like every
+    other label file."""
+    _check(num_classes)
+    return np.asarray(KEPT_TRAIN_IDS[num_classes], dtype=np.uint8)

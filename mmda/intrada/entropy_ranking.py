@@ -11,12 +11,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..datasets.label_maps import CITYSCAPES_CLASSES, INTRADA_RARE_TRAIN_IDS
 from ..models.losses import normalized_entropy
 
-#: The rare classes of IntraDA's optional normalisation: trainIds
-#: {3, 4, 5, 6, 7, 9, 12, 14, 15, 16, 17} of the 19 Cityscapes classes.
-RARE_CLASSES = ('wall', 'fence', 'pole', 'traffic light', 'traffic sign',
-                'terrain', 'rider', 'truck', 'bus', 'train', 'motorcycle')
+#: The rare classes of IntraDA's optional normalisation (by name, so that
+#: they are found in the 16- and 13-class label spaces too).
+RARE_CLASSES = tuple(CITYSCAPES_CLASSES[i] for i in INTRADA_RARE_TRAIN_IDS)
 #: Easy fraction λ of the paper.
 DEFAULT_LAMBDA = 0.67
 
@@ -37,17 +37,10 @@ def image_entropy_score(logits: Tensor) -> Tensor:
         1).mean(1)
 
 
-def rare_class_indices(classes: Sequence[str],
-                       rare_classes: Sequence[str] = RARE_CLASSES
-                       ) -> List[int]:
+def rare_class_indices(classes: Sequence[str]) -> List[int]:
     """Indices in ``classes`` of the rare classes it has (16- and 13-class
     label spaces lack some)."""
-    unknown = sorted(set(rare_classes) - set(classes)
-                     - set(RARE_CLASSES))
-    if unknown:
-        raise KeyError(f'rare classes {unknown} are not among the classes '
-                       f'{tuple(classes)}')
-    return [i for i, name in enumerate(classes) if name in rare_classes]
+    return [i for i, name in enumerate(classes) if name in RARE_CLASSES]
 
 
 def rare_class_factor(prediction: Tensor, rare_ids: Sequence[int]) -> float:
@@ -69,6 +62,13 @@ def rare_class_factor(prediction: Tensor, rare_ids: Sequence[int]) -> float:
     return (k - n) / k + 0.5
 
 
+def check_easy_fraction(easy_fraction: float) -> None:
+    """λ must be in (0, 1)."""
+    if not 0. < easy_fraction < 1.:
+        raise ValueError(
+            f'the easy fraction lambda must be in (0, 1), got {easy_fraction}')
+
+
 def split_easy_hard(scores: Dict[str, float],
                     easy_fraction: float = DEFAULT_LAMBDA
                     ) -> Tuple[List[str], List[str]]:
@@ -83,9 +83,7 @@ def split_easy_hard(scores: Dict[str, float],
         tuple[list[str], list[str]]: easy keys, hard keys, each in rank
         order.
     """
-    if not 0. < easy_fraction < 1.:
-        raise ValueError(
-            f'the easy fraction lambda must be in (0, 1), got {easy_fraction}')
+    check_easy_fraction(easy_fraction)
     if not scores:
         raise ValueError('no images to rank')
     ranked = sorted(scores, key=lambda k: (scores[k], k))

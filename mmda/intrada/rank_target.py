@@ -4,10 +4,8 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional
 
-import mmcv
-import numpy as np
 import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
@@ -15,8 +13,11 @@ from mmengine.utils import ProgressBar
 
 from mmseg.models.utils import resize
 
+from ..datasets.converters import encode_png
+from ..datasets.label_spaces import protocol_to_train_id_lut
 from ..models.utils import main_logits_at_input
-from .entropy_ranking import (DEFAULT_LAMBDA, RARE_CLASSES,
+from ..utils.atomic_dir import publish_dir, temp_dir_for
+from .entropy_ranking import (DEFAULT_LAMBDA, check_easy_fraction,
                               image_entropy_score, rare_class_factor,
                               rare_class_indices, split_easy_hard)
 from .split_manifest import (MANIFEST_FORMAT, MANIFEST_NAME,
@@ -36,13 +37,13 @@ def rank_target(model: BaseModel,
                 out_dir: str,
                 easy_fraction: float = DEFAULT_LAMBDA,
                 normalize: bool = False,
-                rare_classes: Sequence[str] = RARE_CLASSES,
                 provenance: Optional[Dict] = None,
                 overwrite: bool = False) -> Dict:
     """Rank the images of ``dataloader_cfg`` (the unaugmented target-train
     split) by the mean entropy of ``model``'s main prediction, and write
     the splits, the easy split's pseudo-labels (argmax at the original image
-    size) and the manifest into ``out_dir``.
+    size, written as 19-class trainIds like every label file, whatever the
+    model's label space) and the manifest into ``out_dir``.
 
     Args:
         model (BaseModel): The stage-1 model (with its data preprocessor),
@@ -51,7 +52,6 @@ def rank_target(model: BaseModel,
         out_dir (str): The ranking directory (created whole).
         easy_fraction (float): λ, the easy fraction. Defaults to 0.67.
         normalize (bool): Multiply the scores by the rare-class factor.
-        rare_classes (Sequence[str]): Class names counted as rare.
         provenance (dict, optional): Extra manifest fields (config and
             checkpoint paths).
         overwrite (bool): Replace an existing ``out_dir``.
@@ -59,6 +59,7 @@ def rank_target(model: BaseModel,
     Returns:
         dict: The manifest.
     """
+    check_easy_fraction(easy_fraction)
     if osp.exists(out_dir) and not overwrite:
         raise FileExistsError(
             f'{out_dir} exists: a ranking is already there (pass --force / '
@@ -66,16 +67,12 @@ def rank_target(model: BaseModel,
     dataloader = Runner.build_dataloader(dataloader_cfg)
     dataset = dataloader.dataset
     classes = list(dataset.metainfo['classes'])
-    rare_ids = rare_class_indices(classes, rare_classes) if normalize else []
+    to_train_ids = torch.from_numpy(protocol_to_train_id_lut(len(classes)))
+    rare_ids = rare_class_indices(classes) if normalize else []
     img_dir = dataset.data_prefix.get('img_path', '')
     img_suffix = getattr(dataset, 'img_suffix', '.png')
 
-    tmp_dir = out_dir.rstrip('/') + '.tmp'
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    label_dir = osp.join(tmp_dir, PSEUDO_LABEL_DIR)
-    os.makedirs(label_dir)
-
-    records = {}
+    records, labels = {}, {}  # labels: stem -> PNG bytes
     bar = ProgressBar(len(dataset))
     for data in dataloader:
         data = model.data_preprocessor(data, False)
@@ -92,10 +89,9 @@ def rank_target(model: BaseModel,
                 raise ValueError(f'image {sample.img_path} listed twice')
             label = resize(
                 logit, size=sample.ori_shape, mode='bilinear',
-                align_corners=False)[0].argmax(0).to(torch.uint8)
-            label_path = osp.join(label_dir, stem + PSEUDO_LABEL_SUFFIX)
-            os.makedirs(osp.dirname(label_path), exist_ok=True)
-            mmcv.imwrite(label.cpu().numpy().astype(np.uint8), label_path)
+                align_corners=False)[0].argmax(0).cpu()
+            labels[stem] = encode_png(to_train_ids[label].numpy(),
+                                      f'the pseudo-label of {stem}')
             records[stem] = dict(
                 stem=stem,
                 img_path=osp.abspath(sample.img_path),
@@ -107,17 +103,20 @@ def rank_target(model: BaseModel,
 
     easy, hard = split_easy_hard(
         {k: r['score'] for k, r in records.items()}, easy_fraction)
+    tmp_dir = temp_dir_for(out_dir)
+    shutil.rmtree(tmp_dir, ignore_errors=True)
     images = []
     for rank, stem in enumerate(easy + hard):
         record = dict(records[stem], rank=rank)
-        if rank < len(easy):
-            record.update(
-                split='easy',
-                pseudo_label=osp.join(PSEUDO_LABEL_DIR,
-                                      stem + PSEUDO_LABEL_SUFFIX))
+        if rank < len(easy):  # only the easy split's labels are written
+            label_path = osp.join(PSEUDO_LABEL_DIR, stem + PSEUDO_LABEL_SUFFIX)
+            os.makedirs(osp.dirname(osp.join(tmp_dir, label_path)),
+                        exist_ok=True)
+            with open(osp.join(tmp_dir, label_path), 'wb') as f:
+                f.write(labels[stem])
+            record.update(split='easy', pseudo_label=label_path)
         else:
             record['split'] = 'hard'
-            os.remove(osp.join(label_dir, stem + PSEUDO_LABEL_SUFFIX))
         images.append(record)
     for split, stems in (('easy', easy), ('hard', hard)):
         with open(osp.join(tmp_dir, SPLIT_FILES[split]), 'w') as f:
@@ -134,12 +133,8 @@ def rank_target(model: BaseModel,
         classes=classes,
         num_images=len(records),
         num_easy=len(easy),
-        pseudo_label_suffix=PSEUDO_LABEL_SUFFIX,
-        split_files=SPLIT_FILES,
         images=images)
     with open(osp.join(tmp_dir, MANIFEST_NAME), 'w') as f:
         json.dump(manifest, f, indent=1)
-    if osp.exists(out_dir):
-        shutil.rmtree(out_dir)
-    os.replace(tmp_dir, out_dir)
+    publish_dir(tmp_dir, out_dir)
     return manifest
