@@ -28,9 +28,13 @@ import subprocess
 import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+try:
+    import mmda  # noqa: F401
+except ImportError:  # running from a source checkout without install
+    sys.path.insert(0, ROOT)
 
-from mmda.intrada import DEFAULT_LAMBDA, easy_fraction_arg  # noqa: E402
+from mmda.intrada import (DEFAULT_LAMBDA, easy_fraction_arg,  # noqa: E402
+                          manifest_path)
 
 
 def parse_args(argv=None):
@@ -122,7 +126,7 @@ def main(argv=None):
     else:
         ckpt1 = train(args.stage1_config, stage1_dir, args.stage1_options,
                       args.gpus)
-    if osp.isfile(osp.join(rank_dir, 'manifest.json')):
+    if osp.isfile(manifest_path(rank_dir)):
         print(f'[intrada] {rank_dir}: ranked, skipped', flush=True)
     else:
         cmd = [
