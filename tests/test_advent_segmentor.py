@@ -92,7 +92,7 @@ def test_multi_level_segmentor_is_plain_encoder_decoder():
     assert torch.allclose(levels['main'], want, atol=1e-6)
 
 
-def test_multi_optim_wrapper_constructor(tmp_path):
+def test_multi_optim_wrapper_constructor():
     cfg, model = build(ADVENT)
     entries = dict(cfg.optim_wrapper)
     entries.pop('constructor')
@@ -109,6 +109,12 @@ def test_multi_optim_wrapper_constructor(tmp_path):
         ids = {id(p) for p in group['params']}
         want = 0.1 if ids <= head_ids else 0.01
         assert group['lr'] == pytest.approx(want)
+    # exactly the classifiers (both heads) train at 10x
+    assert {
+        id(p)
+        for group in seg_opt.param_groups
+        if group['lr'] == pytest.approx(0.1) for p in group['params']
+    } == head_ids
     disc_opt = wrappers['discriminator'].optimizer
     assert type(disc_opt).__name__ == 'Adam'
     assert disc_opt.param_groups[0]['betas'] == (0.9, 0.99)
@@ -131,12 +137,9 @@ def optim_wrappers(cfg, model):
     return MultiOptimWrapperConstructor(entries)(model)
 
 
-def test_advent_train_step_losses_and_updates():
-    cfg, model = build(ADVENT)
-    wrappers = optim_wrappers(cfg, model)
-    batch = two_domain_batch()
-    set_iter(0)
-    # the adversarial loss the step should log, from the model before it
+def expected_adversarial_losses(model, batch):
+    """The segmentor step's target adversarial losses (full weight), from
+    the model before the step."""
     data = model.data_preprocessor(batch, True)
     with torch.no_grad():
         levels = model.segmentor(data['inputs']['target'], mode='levels')
@@ -144,12 +147,35 @@ def test_advent_train_step_losses_and_updates():
             k: weighted_self_information(v.softmax(1))
             for k, v in levels.items()
         })
-    want = {
+    return {
         level: w * adversarial_bce_loss(d_out[level], 0.).item()
         for level, w in (('main', 0.01), ('aux', 0.002))
     }
+
+
+def record_outputs(module):
+    """Record every output of ``module``'s forward."""
+    calls, forward = [], module.forward
+
+    def recording(*args, **kwargs):
+        out = forward(*args, **kwargs)
+        calls.append({k: v.detach().clone() for k, v in out.items()})
+        return out
+
+    module.forward = recording
+    return calls
+
+
+def test_advent_train_step_losses_and_updates():
+    cfg, model = build(ADVENT)
+    wrappers = optim_wrappers(cfg, model)
+    batch = two_domain_batch()
+    set_iter(0)
+    want = expected_adversarial_losses(model, batch)
     seg_before = params(model.segmentor)
     disc_before = params(model.discriminator)
+    # calls: frozen on the target (segmentor step), then source and target
+    d_calls = record_outputs(model.discriminator)
     log = model.train_step(batch, wrappers)
     assert set(log) >= {
         'loss', 'src.decode.loss_ce', 'src.aux.loss_ce', 'tgt.main.loss_adv',
@@ -165,7 +191,12 @@ def test_advent_train_step_losses_and_updates():
         sum(log[k].item() for k in ('src.decode.loss_ce', 'src.aux.loss_ce',
                                     'tgt.main.loss_adv',
                                     'tgt.aux.loss_adv')), rel=1e-5)
-    assert 0. <= log['disc.main.acc_src'].item() <= 1.
+    assert len(d_calls) == 3
+    for level in ('main', 'aux'):  # cells on the right side of 0
+        assert log[f'disc.{level}.acc_src'].item() == pytest.approx(
+            (d_calls[1][level] < 0).float().mean().item())
+        assert log[f'disc.{level}.acc_tgt'].item() == pytest.approx(
+            (d_calls[2][level] > 0).float().mean().item())
     assert changed(seg_before, model.segmentor) == set(seg_before)
     assert changed(disc_before, model.discriminator) == set(disc_before)
     # after the step the discriminators are trainable again
@@ -191,6 +222,21 @@ def test_advent_schedule_skips_discriminator_and_warms_up():
     assert current_adversarial_schedule() == AdversarialSchedule()
 
 
+def test_advent_adversarial_weight_scales_the_target_loss():
+    cfg, model = build(ADVENT)
+    wrappers = optim_wrappers(cfg, model)
+    batch = two_domain_batch()
+    want = expected_adversarial_losses(model, batch)
+    set_iter(3)
+    publish_adversarial_schedule(
+        AdversarialSchedule(update_discriminator=True,
+                            adversarial_weight=0.5), 3)
+    log = model.train_step(batch, wrappers)
+    for level in ('main', 'aux'):
+        assert log[f'tgt.{level}.loss_adv'].item() == pytest.approx(
+            0.5 * want[level], rel=1e-4)
+
+
 def test_advent_refuses_single_optimizer_and_loss_mode():
     cfg, model = build(ADVENT)
     wrappers = optim_wrappers(cfg, model)
@@ -206,6 +252,9 @@ def test_advent_predicts_with_the_segmentor():
     batch = two_domain_batch()['target']
     out = model.test_step(batch)
     assert len(out) == 2 and out[0].pred_sem_seg.data.shape == (1, 64, 96)
+    want = model.segmentor.test_step(two_domain_batch()['target'])
+    for got, ref in zip(out, want):
+        assert torch.equal(got.pred_sem_seg.data, ref.pred_sem_seg.data)
 
 
 def test_minent_losses():
@@ -242,7 +291,7 @@ def test_adversarial_discriminator_hook_schedule():
             AdversarialDiscriminatorHook(**bad)
 
 
-def test_adversarial_discriminator_hook_logs_window(caplog):
+def test_adversarial_discriminator_hook_logs_window():
     hook = AdversarialDiscriminatorHook(log_interval=2, saturation_acc=0.9)
     lines = []
     runner = SimpleNamespace(

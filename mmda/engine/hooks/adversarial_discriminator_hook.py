@@ -30,10 +30,10 @@ class AdversarialDiscriminatorHook(Hook):
     logs (``disc.<level>.acc_src`` / ``acc_tgt``: the fraction of output
     cells on the right side of the decision boundary) and every
     ``log_interval`` iterations logs their window means, the number of
-    discriminator updates and the adversarial weight. A discriminator that
-    stays above ``saturation_acc`` on both domains for a whole window has
-    won (its adversarial gradients carry almost no signal): that gets a
-    warning, once.
+    discriminator updates and the adversarial weight. When every
+    discriminator stays above ``saturation_acc`` on both domains for a whole
+    window, they have won (their adversarial gradients carry almost no
+    signal): that gets a warning, once.
 
     Args:
         update_interval (int): Iterations between discriminator updates.

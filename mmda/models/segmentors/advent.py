@@ -44,8 +44,9 @@ class AdvEnt(BaseModel):
        adversarial loss on target maps scored against the *source* label,
        :math:`\\lambda_{main} BCE(D_{main}(I^{main}_t), 0) + \\lambda_{aux}
        BCE(D_{aux}(I^{aux}_t), 0)` with λ = 0.001 / 0.0002, scaled by the
-       schedule's adversarial weight; optionally MinEnt's entropy losses
-       on the target (AdvEnt+MinEnt); one optimizer step;
+       schedule's adversarial weight; one optimizer step (the paper's
+       AdvEnt+MinEnt is a test-time ensemble:
+       :class:`~mmda.models.SegmentorEnsemble`);
     2. discriminator step (when the schedule says so): detached source maps
        against label 0 and target maps against label 1, each BCE halved
        (``discriminator_loss`` weight 0.5), per level; one optimizer step.
@@ -63,8 +64,6 @@ class AdvEnt(BaseModel):
             the segmentor step (``AdversarialLoss`` with its weight).
         discriminator_loss (dict): loss of the discriminator step per domain
             and level. Defaults to BCE with weight 0.5.
-        entropy_losses (dict[str, dict], optional): level → MinEnt entropy
-            loss added to the segmentor step (AdvEnt+MinEnt). Default: none.
         data_preprocessor (dict, optional): A two-domain
             :class:`~mmda.models.DADataPreprocessor` config.
         init_cfg (dict, optional): Initialisation config.
@@ -78,7 +77,6 @@ class AdvEnt(BaseModel):
                      aux=dict(type='AdversarialLoss', loss_weight=0.0002)),
                  discriminator_loss: ConfigType = dict(
                      type='AdversarialLoss', loss_weight=0.5),
-                 entropy_losses: Optional[Dict[str, ConfigType]] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None):
         super().__init__(
@@ -91,8 +89,7 @@ class AdvEnt(BaseModel):
         self.discriminator = MODELS.build(discriminator)
         levels = list(adversarial_losses)
         for what, names in (('adversarial_losses', levels),
-                            ('discriminator', self.discriminator.level_names),
-                            ('entropy_losses', list(entropy_losses or {}))):
+                            ('discriminator', self.discriminator.level_names)):
             check_levels('AdvEnt', what, names)
         missing = sorted(set(levels) - set(self.discriminator.level_names))
         if missing:
@@ -102,10 +99,6 @@ class AdvEnt(BaseModel):
             {level: MODELS.build(cfg)
              for level, cfg in adversarial_losses.items()})
         self.discriminator_loss = MODELS.build(discriminator_loss)
-        self.entropy_losses = nn.ModuleDict({
-            level: MODELS.build(cfg)
-            for level, cfg in (entropy_losses or {}).items()
-        })
         # checkpoints read segmentor.* / discriminator.* also under DDP
         register_wrapper_free_state_dict(self)
 
@@ -142,7 +135,7 @@ class AdvEnt(BaseModel):
                         samples: Dict[str, SampleList], optim_wrapper,
                         adversarial_weight: float
                         ) -> Tuple[dict, dict, dict, dict]:
-        """Source supervision and target adversarial (and entropy) losses.
+        """Source supervision and the target adversarial losses.
 
         Returns both domains' level logits, the target's self-information
         maps when the adversarial loss computed them (all detached, for the
@@ -158,10 +151,10 @@ class AdvEnt(BaseModel):
         optim_wrapper.backward(src_loss)
 
         tgt_losses, tgt_maps = {}, {}
-        adversarial = adversarial_weight > 0 and len(self.adversarial_losses)
-        needs_grad = bool(adversarial or len(self.entropy_losses))
+        adversarial = bool(adversarial_weight > 0
+                           and len(self.adversarial_losses))
         with optim_wrapper.optim_context(self.segmentor), \
-                torch.set_grad_enabled(needs_grad):
+                torch.set_grad_enabled(adversarial):
             tgt_levels = self.segmentor(inputs['target'], mode='levels')
             if adversarial:
                 tgt_maps = self._self_information(tgt_levels,
@@ -171,9 +164,6 @@ class AdvEnt(BaseModel):
                 for level, loss in self.adversarial_losses.items():
                     tgt_losses[f'tgt.{level}.{loss.loss_name}'] = \
                         adversarial_weight * loss(d_out[level], SOURCE_LABEL)
-            for level, loss in self.entropy_losses.items():
-                tgt_losses[f'tgt.{level}.{loss.loss_name}'] = loss(
-                    tgt_levels[level])
         if tgt_losses:
             tgt_loss, tgt_log = self.parse_losses(tgt_losses)
             optim_wrapper.backward(tgt_loss)
@@ -245,13 +235,6 @@ class AdvEnt(BaseModel):
                 'AdvEnt has no single loss: it trains through train_step '
                 'with an OptimWrapperDict (segmentor + discriminator)')
         return self.segmentor(inputs, data_samples, mode=mode)
-
-    def val_step(self, data) -> SampleList:
-        data = self.data_preprocessor(data, False)
-        return self.segmentor(**data, mode='predict')
-
-    def test_step(self, data) -> SampleList:
-        return self.val_step(data)
 
 
 def _detached(tensors: Dict[str, Tensor]) -> Dict[str, Tensor]:
