@@ -1,5 +1,6 @@
 """AdvEnt+MinEnt: the test-time SegmentorEnsemble, the checkpoint-gathering
 tool and the ensemble configs."""
+import os
 import os.path as osp
 import re
 
@@ -182,7 +183,7 @@ def test_gathered_checkpoint_holds_each_member(tmp_path):
     init_default_scope('mmseg')
     model = MODELS.build(Config.fromfile(SIM2REAL).model)
     model.load_state_dict(state, strict=True)
-    assert not osp.exists(out + '.tmp')  # nothing left behind
+    assert os.listdir(tmp_path / 'out') == ['ensemble.pth']  # no temp file
 
 
 @pytest.mark.parametrize('members, error, match', [
@@ -253,4 +254,5 @@ def test_ensemble_of_one_model_twice_tests_like_the_model(
             assert found, proc.stdout[-2000:] + proc.stderr[-2000:]
             results[name, bool(tta)] = float(found[-1])
     for tta in (False, True):
+        assert results['single', tta] > 0  # a real score, not 0 == 0
         assert results['ensemble', tta] == results['single', tta]

@@ -11,6 +11,8 @@ from typing import Tuple
 import torch
 import torch.nn as nn
 
+from ..utils.checkpoint_compat import load_local_checkpoint
+
 #: Key prefix of the segmentor in a multi-network method's checkpoint.
 SEGMENTOR_PREFIX = 'segmentor.'
 
@@ -18,9 +20,8 @@ SEGMENTOR_PREFIX = 'segmentor.'
 def segmentor_state_dict(checkpoint: str) -> Tuple[dict, dict]:
     """``(state_dict, meta)`` of the segmentor in ``checkpoint``, with the
     keys of a plain ``EncoderDecoder``."""
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint {checkpoint} not found')
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    # mmda's local loader: names a missing or unreadable file
+    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     if any(k.startswith(SEGMENTOR_PREFIX) for k in state):
         state = {

@@ -91,10 +91,6 @@ class SegmentorEnsemble(BaseSegmentor):
         """Score channels (read by mmseg's ``SegTTAModel`` for ``--tta``)."""
         return self._first.out_channels
 
-    @property
-    def num_classes(self) -> int:
-        return self._first.num_classes
-
     def fuse(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
         """The weighted average of the members' scores (N×C×H×W at the
         members' inference size)."""

@@ -1,6 +1,7 @@
 from contextlib import contextmanager, nullcontext
 
 import torch.nn as nn
+from mmengine.model import is_model_wrapper
 from torch.nn.parallel import DistributedDataParallel
 
 
@@ -29,6 +30,6 @@ def frozen(module: nn.Module):
 
 
 def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a DDP wrapper (the module itself otherwise)."""
-    return module.module if isinstance(module,
-                                       DistributedDataParallel) else module
+    """The module inside a model wrapper (DDP and mmengine's others; the
+    module itself otherwise)."""
+    return module.module if is_model_wrapper(module) else module
