@@ -212,6 +212,13 @@ def test_metrics_the_configs_report():
     assert {'aAcc', 'mIoU', 'mIoU16', 'mIoU13', 'mAcc', 'IoU.road',
             'IoU.traffic light', 'IoU.bicycle'} <= names
     assert len(names) == 5 + 19
+    # a 16-class validation set: mIoU13 is its only protocol subset
+    cfg16 = load_config(osp.join(
+        REPO, 'configs', 'advent',
+        'advent_deeplabv2-r101_synthia-to-cityscapes-16.py'))
+    names16 = reported_metrics(cfg16)
+    assert 'mIoU13' in names16 and 'mIoU16' not in names16
+    assert len(names16) == 4 + 16 and 'IoU.train' not in names16
     cfg.val_evaluator = dict(
         type='IoUMetric', iou_metrics=['mIoU', 'mDice'], prefix='val')
     assert reported_metrics(cfg) == {

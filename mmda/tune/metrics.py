@@ -20,6 +20,8 @@ import difflib
 from typing import List, Optional, Set
 
 from mmseg.registry import DATASETS
+
+from ..datasets.label_spaces import classes_of
 from ..evaluation.da_iou_metric import protocol_class_subsets
 
 _IOU_METRIC_NAMES = {
@@ -39,12 +41,15 @@ def _type_name(cfg_type) -> str:
 
 
 def val_class_names(cfg) -> Optional[tuple]:
-    """The class names of the validation dataset (its ``metainfo`` or its
+    """The class names of the validation dataset (its ``metainfo``, the
+    label space of its ``num_classes`` as mmda's datasets build it, or its
     class's ``METAINFO``), None when they cannot be known."""
     dataset = (cfg.get('val_dataloader') or {}).get('dataset') or {}
     metainfo = dataset.get('metainfo') or {}
     if metainfo.get('classes'):
         return tuple(metainfo['classes'])
+    if dataset.get('num_classes') is not None:
+        return classes_of(dataset['num_classes'])
     cls = dataset.get('type')
     if isinstance(cls, str):
         cls = DATASETS.get(cls)
