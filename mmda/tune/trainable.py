@@ -32,6 +32,7 @@ from typing import Dict, Mapping, Optional
 from mmengine.config import Config
 
 from ..apis import build_runner_from_args
+from ..engine.hooks.preemption_hook import add_preemption_hook
 from ..utils import process_group_backend
 from .search_space import sampled_values
 from .settings import TuneSettings
@@ -53,12 +54,8 @@ def trial_config(settings: TuneSettings, values: Mapping, work_dir: str,
     if isinstance(cfg.get('visualizer'), dict):
         # a process may run several trials: a visualizer of its own
         cfg.visualizer['name'] = experiment_name
-    hooks = [dict(h) for h in cfg.get('custom_hooks', None) or []]
-    preemption = [h for h in hooks if _type_name(h) == 'PreemptionHook']
-    for hook in preemption:
-        hook['signals'] = []
-    if not preemption:
-        hooks.append(dict(type='PreemptionHook', signals=[]))
+    add_preemption_hook(cfg, signals=[])
+    hooks = list(cfg.custom_hooks)
     if not any(_type_name(h) == 'TuneReportHook' for h in hooks):
         hooks.append(dict(type='TuneReportHook', metric=settings.metric))
     cfg.custom_hooks = hooks

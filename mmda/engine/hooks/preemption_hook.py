@@ -140,8 +140,8 @@ class PreemptionHook(Hook):
                          batch_idx: int,
                          data_batch=None,
                          outputs=None) -> None:
-        if (runner.iter + 1) % self.check_interval:
-            return
+        if not self.signals or (runner.iter + 1) % self.check_interval:
+            return  # (no handlers: no rank can have received anything)
         signum, requeue = self._agree()
         if not signum:
             return
@@ -211,14 +211,19 @@ class PreemptionHook(Hook):
         return True
 
 
-def add_preemption_hook(cfg) -> None:
+def add_preemption_hook(cfg, **overrides) -> None:
     """Append a default :class:`PreemptionHook` to ``cfg.custom_hooks``
-    unless the config already has one (in place)."""
+    unless the config already has one, and set ``overrides`` (e.g.
+    ``signals=[]``) on it (in place)."""
     hooks = list(cfg.get('custom_hooks', None) or [])
-    if any(h.get('type') in ('PreemptionHook', PreemptionHook)
-           for h in hooks):
-        return
-    hooks.append(dict(type='PreemptionHook'))
+    found = [
+        h for h in hooks if h.get('type') in ('PreemptionHook', PreemptionHook)
+    ]
+    if not found:
+        hooks.append(dict(type='PreemptionHook'))
+        found = hooks[-1:]
+    for hook in found:
+        hook.update(overrides)
     cfg.custom_hooks = hooks
 
 
