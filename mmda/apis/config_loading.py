@@ -2,17 +2,44 @@
 import argparse
 import difflib
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict, DictAction
 
 from ..utils import adapt_cfg_to_device
 
 
-def _suggest(key, candidates):
+def did_you_mean(key, candidates, n: int = 3) -> str:
+    """`` (did you mean a, b?)`` with the closest of ``candidates``, or
+    ``''``."""
     close = difflib.get_close_matches(str(key), [str(c) for c in candidates],
-                                      n=3)
+                                      n=n)
     return f' (did you mean {", ".join(close)}?)' if close else ''
+
+
+def missing_cfg_key(cfg: Config, dotted: str) -> Optional[Tuple[str, str]]:
+    """Why the dotted key (list entries by index) names no entry of
+    ``cfg``: ``(reason, suggestion)``, the suggestion from the keys beside
+    the missing one; None when it names one."""
+    node = cfg._cfg_dict
+    walked = []
+    for part in dotted.split('.'):
+        if isinstance(node, (list, tuple)):
+            if not part.isdigit() or int(part) >= len(node):
+                return (f'{".".join(walked)} is a list of {len(node)} '
+                        f'entries, {part!r} is no index', '')
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                where = '.'.join(walked) or 'the config'
+                return (f'{where} has no key {part!r}',
+                        did_you_mean(part, node.keys()))
+            node = node[part]
+        else:
+            return (f'{".".join(walked)} is a {type(node).__name__}, not a '
+                    'dict', '')
+        walked.append(part)
+    return None
 
 
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
@@ -27,26 +54,10 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
         KeyError: naming the first unknown key and close matches.
     """
     for dotted in options or {}:
-        node = cfg._cfg_dict
-        walked = []
-        for part in dotted.split('.'):
-            if isinstance(node, (list, tuple)):
-                if not part.isdigit() or int(part) >= len(node):
-                    raise KeyError(
-                        f'--cfg-options {dotted}: {".".join(walked)} is a '
-                        f'list of {len(node)} entries, {part!r} is no index')
-                node = node[int(part)]
-            elif isinstance(node, dict):
-                if part not in node:
-                    where = '.'.join(walked) or 'the config'
-                    raise KeyError(
-                        f'--cfg-options {dotted}: {where} has no key '
-                        f'{part!r}{_suggest(part, node.keys())}')
-                node = node[part]
-            else:
-                raise KeyError(f'--cfg-options {dotted}: {".".join(walked)} '
-                               f'is a {type(node).__name__}, not a dict')
-            walked.append(part)
+        missing = missing_cfg_key(cfg, dotted)
+        if missing:
+            reason, suggestion = missing
+            raise KeyError(f'--cfg-options {dotted}: {reason}{suggestion}')
 
 
 def parse_cfg_options(options: Optional[List[str]]) -> Optional[dict]:

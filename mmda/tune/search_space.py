@@ -21,13 +21,12 @@ breaks) and that every key exists in the config (with the closest keys
 of the config as suggestions).
 """
 import ast
-import difflib
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ..apis.config_loading import check_cfg_options
+from ..apis.config_loading import did_you_mean, missing_cfg_key
 
 #: sampler -> its parameters (``None``: one or more values)
 SAMPLERS: Dict[str, Optional[Tuple[str, ...]]] = {
@@ -136,8 +135,7 @@ def parse_spec(key: str, spec: str) -> SearchParam:
             f'{", ".join(SAMPLERS)}, e.g. {key}=loguniform(0.01, 0.2)')
     sampler = tree.func.id
     if sampler not in SAMPLERS:
-        close = difflib.get_close_matches(sampler, SAMPLERS, n=1)
-        hint = f' (did you mean {close[0]}?)' if close else ''
+        hint = did_you_mean(sampler, SAMPLERS, n=1)
         raise SearchSpaceError(
             f'search space {entry}: unknown sampler {sampler!r}{hint}; '
             f'use one of {", ".join(SAMPLERS)}')
@@ -299,10 +297,10 @@ def check_keys(cfg, params: Iterable[SearchParam],
     """Every searched key exists in ``cfg`` and is not also fixed by
     ``--cfg-options`` (``fixed``).
 
-    The key check is :func:`mmda.apis.check_cfg_options`'s (lists by
-    index); an unknown key's error suggests the closest keys of the whole
-    config (``model.consistency_weight`` ->
-    ``model.consistency_loss.loss_weight``).
+    The key check is ``--cfg-options``'s
+    (:func:`mmda.apis.config_loading.missing_cfg_key`, lists by index); an
+    unknown key's error suggests the closest keys of the whole config
+    (``model.consistency_weight`` -> ``model.consistency_loss.loss_weight``).
 
     Raises:
         SearchSpaceError: naming the key.
@@ -317,16 +315,12 @@ def check_keys(cfg, params: Iterable[SearchParam],
             raise SearchSpaceError(
                 f'search space key {param.key}: tune_cfg configures the '
                 'search itself and cannot be searched')
-        try:
-            check_cfg_options(cfg, {param.key: None})
-        except KeyError as err:
-            reason = str(err.args[0]).split(': ', 1)[-1]
-            reason = re.sub(r' \(did you mean [^)]*\)$', '', reason)
-            close = difflib.get_close_matches(
-                param.key, list(_dotted_keys(cfg._cfg_dict.to_dict())), n=3)
-            hint = f' (did you mean {", ".join(close)}?)' if close else ''
+        missing = missing_cfg_key(cfg, param.key)
+        if missing:
+            hint = did_you_mean(param.key,
+                                _dotted_keys(cfg._cfg_dict.to_dict()))
             raise SearchSpaceError(
-                f'search space key {param.key}: {reason}{hint}') from None
+                f'search space key {param.key}: {missing[0]}{hint}')
 
 
 def sampled_values(config: Mapping, params: Iterable[SearchParam]) -> Dict:

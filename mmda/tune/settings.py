@@ -18,7 +18,6 @@ against its validation, the scheduler against its schedule, the resources.
 The settings are saved in the search's work dir (``settings.json``) so that
 ``--resume`` continues with exactly the same search.
 """
-import difflib
 import json
 import os
 import os.path as osp
@@ -28,7 +27,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from mmengine.config import Config
 
-from ..apis.config_loading import check_cfg_options, load_config
+from ..apis.config_loading import (check_cfg_options, did_you_mean,
+                                   load_config)
 from .metrics import check_metric
 from .search_space import (NOT_FOR_OPTUNA, SearchParam, SearchSpaceError,
                            check_keys, parse_search_space)
@@ -244,8 +244,7 @@ def resolve_settings(config: str,
     tune_cfg = dict(cfg.get('tune_cfg') or {})
     for key in tune_cfg:
         if key not in TUNE_CFG_KEYS:
-            close = difflib.get_close_matches(key, TUNE_CFG_KEYS, n=1)
-            hint = f' (did you mean {close[0]}?)' if close else ''
+            hint = did_you_mean(key, TUNE_CFG_KEYS, n=1)
             raise TuneSettingsError(
                 f'tune_cfg has no setting {key!r}{hint}; its settings are '
                 f'{", ".join(TUNE_CFG_KEYS)}')
