@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 from mmengine.config import Config, ConfigDict, DictAction
 
 from ..utils import adapt_cfg_to_device
+from ..utils.deepspeed_cfg import holds_several_optimizers
 
 
 def did_you_mean(key, candidates, n: int = 3) -> str:
@@ -99,10 +100,8 @@ def load_config(config: str,
 def enable_amp(cfg: Config) -> None:
     """Switch the optimizer wrapper(s) to mixed precision (``--amp``)."""
     wrapper = cfg.optim_wrapper
-    several = wrapper.get('type') == 'OptimWrapperDict' or (
-        'optimizer' not in wrapper and 'constructor' in wrapper)
     wrappers = ([w for w in wrapper.values() if isinstance(w, dict)]
-                if several else [wrapper])
+                if holds_several_optimizers(wrapper) else [wrapper])
     for w in wrappers:
         if w.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             continue

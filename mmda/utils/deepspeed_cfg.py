@@ -20,13 +20,24 @@ KEPT_KEYS = ('optimizer', 'constructor', 'paramwise_cfg')
 HALF_PRECISIONS = ('bf16', 'fp16')
 
 
+def holds_several_optimizers(optim_wrapper) -> bool:
+    """Whether an ``optim_wrapper`` (config or built) is an
+    ``OptimWrapperDict``: of that type, or a config of one wrapper per child
+    built by a constructor (``dict(constructor=..., segmentor=dict(...),
+    ...)``, no top-level ``optimizer``)."""
+    if isinstance(optim_wrapper, dict):
+        return (optim_wrapper.get('type') == 'OptimWrapperDict'
+                or ('optimizer' not in optim_wrapper
+                    and 'constructor' in optim_wrapper))
+    return isinstance(optim_wrapper, OptimWrapperDict)
+
+
 def check_single_optimizer(optim_wrapper, config: str = 'the config') -> None:
     """Refuse an optimizer wrapper with several optimizers.
 
-    DeepSpeed builds one engine around one optimizer. A config whose
-    ``optim_wrapper`` is an ``OptimWrapperDict`` -- of that type, or without
-    a top-level ``optimizer`` (``dict(constructor=..., segmentor=dict(...),
-    discriminator=dict(...))``) -- cannot train with it.
+    DeepSpeed builds one engine around one optimizer: a config whose
+    ``optim_wrapper`` is an ``OptimWrapperDict``
+    (:func:`holds_several_optimizers`) cannot train with it.
 
     Args:
         optim_wrapper (dict | OptimWrapperDict): The ``optim_wrapper`` of a
@@ -37,12 +48,7 @@ def check_single_optimizer(optim_wrapper, config: str = 'the config') -> None:
         ValueError: naming ``config`` and the wrapper's keys, and pointing to
             DDP (``tools/dist_train.sh``).
     """
-    if isinstance(optim_wrapper, dict):
-        several = (optim_wrapper.get('type') == 'OptimWrapperDict'
-                   or 'optimizer' not in optim_wrapper)
-    else:
-        several = isinstance(optim_wrapper, OptimWrapperDict)
-    if not several:
+    if not holds_several_optimizers(optim_wrapper):
         return
     keys = ', '.join(sorted(map(str, optim_wrapper.keys())))
     raise ValueError(

@@ -241,14 +241,15 @@ to_deepspeed_optim_wrapper`).
         Raises:
             ValueError: for several optimizers, naming the config.
         """
-        check_single_optimizer(optim_wrapper, self.config_name)
-        if isinstance(optim_wrapper, dict):
+        if isinstance(optim_wrapper, dict):  # (checked by the conversion)
             from deepspeed.accelerator import get_accelerator
             optim_wrapper = to_deepspeed_optim_wrapper(
                 optim_wrapper,
                 self.config,
                 self.config_name,
                 bf16_supported=bool(get_accelerator().is_bf16_supported()))
+        else:
+            check_single_optimizer(optim_wrapper, self.config_name)
         return super().build_optim_wrapper(optim_wrapper, model)
 
     # ---------------------------------------------------------- checkpoints
