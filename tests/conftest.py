@@ -13,6 +13,28 @@ import pytest
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: --cfg-options that load data in the main process (tiny runs start faster)
+NO_WORKERS = [
+    f'{loader}.{key}={value}'
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    for key, value in (('num_workers', 0), ('persistent_workers', False))
+]
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def logged_metric(text: str, key: str = 'mIoU') -> float:
+    """The last ``key: value`` a run logged (e.g. the test mIoU)."""
+    import re
+    found = re.findall(rf'\b{re.escape(key)}: ([\d.]+)', text)
+    assert found, f'no {key} in the output:\n{text[-3000:]}'
+    return float(found[-1])
 
 
 def run_tool(argv, cwd=None, timeout=600, env=None):

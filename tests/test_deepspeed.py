@@ -22,16 +22,15 @@ import os
 import os.path as osp
 import re
 import shutil
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
 
-from conftest import (DEEPSPEED_MODEL_STATES, REPO,
+from conftest import (DEEPSPEED_MODEL_STATES, NO_WORKERS, REPO,
                       assert_same_deepspeed_state, deepspeed_config,
-                      run_tool)
+                      free_port, run_tool)
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
@@ -39,11 +38,6 @@ SOURCE_ONLY = osp.join(
 RIPU_RA = osp.join(
     REPO, 'configs', 'ripu',
     'ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
-NO_WORKERS = [
-    f'{loader}.{key}={value}'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    for key, value in (('num_workers', 0), ('persistent_workers', False))
-]
 TINY = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
     'default_hooks.logger.interval=1'
@@ -211,12 +205,6 @@ def train_losses(text: str) -> list:
         float(v) for v in re.findall(r'Iter\(train\) \[ *\d+/\d+\].*? loss: '
                                      r'([\d.]+)', text)
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def run_script(argv, cwd, env, timeout=600):

@@ -11,7 +11,6 @@ other one would otherwise sit in torchrun's exit barrier for 300 s.
 """
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import time
 import pytest
 import torch
 
-from conftest import REPO
+from conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +34,6 @@ OPTIONS = [
     'train_dataloader.batch_size=1'
 ]
 TIMEOUT = 240
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def launch(node_rank: int, port: int, work_dir, cwd, log_path):

@@ -4,35 +4,23 @@ import glob
 import json
 import os
 import os.path as osp
-import re
 import shutil
 import subprocess
 
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+from conftest import NO_WORKERS, REPO, logged_metric, run_tool
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
     'source-only_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
-NO_WORKERS = [
-    f'{loader}.{key}={value}'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    for key, value in (('num_workers', 0), ('persistent_workers', False))
-]
 TINY = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
     'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
 ] + NO_WORKERS
 
 pytestmark = pytest.mark.slow
-
-
-def logged_metric(text: str, key: str = 'mIoU') -> float:
-    found = re.findall(rf'\b{key}: ([\d.]+)', text)
-    assert found, f'no {key} in the output:\n{text[-3000:]}'
-    return float(found[-1])
 
 
 def last_val_metrics(work_dir: str) -> dict:
