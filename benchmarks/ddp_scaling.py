@@ -26,46 +26,24 @@ import argparse
 import json
 import os
 import os.path as osp
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from bench_common import (RESULTS_DIR, ROOT, free_port, iteration_times,
+                          run_or_exit, timing_options)
+
 CONFIG = ('configs/baselines/source-only_deeplabv2-small_sim2real-'
           'gta5-to-cityscapes.py')
-RESULTS = osp.join(ROOT, 'benchmarks', 'results', 'ddp_scaling')
+RESULTS = osp.join(RESULTS_DIR, 'ddp_scaling')
 
 
 def options(iters: int, workers: int) -> list:
-    return [
-        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-        'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
-        'default_hooks.logger.interval=1',
-        'default_hooks.checkpoint.interval=1000000000',
-        'default_hooks.checkpoint.save_last=False',
+    return timing_options(CONFIG, iters) + [
         f'train_dataloader.num_workers={workers}',
         f'train_dataloader.persistent_workers={workers > 0}'
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def iteration_times(work_dir: str) -> list:
-    """(iteration, seconds) of every logged training iteration (rank 0)."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
-                                         'scalars.json')))
-    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
-        records = [json.loads(line) for line in f]
-    return [(r['iter'], r['time']) for r in records
-            if 'loss' in r and 'time' in r]
 
 
 def train(ranks: int, iters: int, workers: int, work_dir: str) -> None:
@@ -75,16 +53,9 @@ def train(ranks: int, iters: int, workers: int, work_dir: str) -> None:
     else:
         env['PORT'] = str(free_port())
         argv = ['bash', 'tools/dist_train.sh', CONFIG, str(ranks)]
-    proc = subprocess.run(
+    run_or_exit(
         argv + ['--work-dir', work_dir, '--cfg-options'] +
-        options(iters, workers),
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True)
-    if proc.returncode != 0:
-        sys.exit(f'{ranks}-rank training failed ({proc.returncode}):\n'
-                 f'{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}')
+        options(iters, workers), f'{ranks}-rank training', env)
 
 
 def measure(ranks: int, iters: int, warmup: int, workers: int,
@@ -160,7 +131,6 @@ def main(argv=None):
     if args.warmup >= args.iters:
         parser.error('--warmup must be below --iters')
 
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
     from sim2real_results import ensure_data
     ensure_data(osp.join(ROOT, 'data', 'sim2real'), sys.executable)
     from mmengine.config import Config

@@ -24,44 +24,26 @@ import json
 import os
 import os.path as osp
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from bench_common import ROOT, run_or_exit, timing_options
+
 DEFAULT_CONFIG = ('configs/ripu/ripu_ra-2.2_deeplabv2-small_sim2real-'
                   'gta5-to-cityscapes.py')
 REPLAY_CONFIG = ('configs/baselines/source-only_deeplabv2-small_sim2real-'
                  'gta5-to-cityscapes.py')
 SEEK, REPLAY = 'SeekableIterBasedTrainLoop', 'IterBasedTrainLoop'
-NO_VAL = ['val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
 ENV = dict(os.environ)
 
 
 def options(config: str, max_iters: int, loop: str) -> list:
-    opts = [
-        f'train_cfg.type={loop}', f'train_cfg.max_iters={max_iters}',
-        f'train_cfg.val_interval={max_iters}',
-        'default_hooks.logger.interval=1',
-        'default_hooks.checkpoint.interval=1000000000',
-        'default_hooks.checkpoint.save_last=False'
-    ] + NO_VAL
-    if 'ripu' in osp.basename(config):  # no selection round in the window
-        opts.append(f'custom_hooks.0.select_iters=[{max_iters + 1000}]')
-    return opts
+    return [f'train_cfg.type={loop}'] + timing_options(config, max_iters)
 
 
 def run(argv, what):
-    proc = subprocess.run([sys.executable] + argv,
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True,
-                          env=ENV)
-    if proc.returncode != 0:
-        sys.exit(f'{what} failed:\n{proc.stdout[-2000:]}\n'
-                 f'{proc.stderr[-4000:]}')
-    return proc.stdout
+    return run_or_exit([sys.executable] + argv, what, ENV)
 
 
 def first_checkpoint(config: str, work_dir: str) -> str:
@@ -144,7 +126,6 @@ def main(argv=None):
         config, work_dir, loop, iteration = args.child
         return child(config, work_dir, loop, int(iteration))
 
-    sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
     from sim2real_results import ensure_data
     ensure_data(osp.join(ROOT, 'data', 'sim2real'), sys.executable)
 

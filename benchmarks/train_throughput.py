@@ -10,14 +10,14 @@ printed as ratios against it and written to
     python benchmarks/train_throughput.py
 """
 import argparse
-import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import tempfile
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from bench_common import (RESULTS_DIR, ROOT, iteration_times, run_or_exit,
+                          timing_options)
+
 CONFIGS = {
     'source-only (batch 2 source)':
     'configs/baselines/source-only_deeplabv2-small_sim2real-gta5-to-'
@@ -31,36 +31,14 @@ CONFIGS = {
 }
 
 
-def iteration_times(work_dir: str):
-    run = sorted(os.listdir(work_dir))
-    run = [d for d in run if osp.isdir(osp.join(work_dir, d, 'vis_data'))]
-    with open(osp.join(work_dir, run[-1], 'vis_data', 'scalars.json')) as f:
-        return [(r['iter'], r['time']) for r in map(json.loads, f)
-                if 'time' in r and 'iter' in r and 'loss' in r]
-
-
 def measure(config: str, iters: int, warmup: int) -> float:
     with tempfile.TemporaryDirectory() as work_dir:
-        options = [
-            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            'default_hooks.logger.interval=1',
-            'default_hooks.checkpoint.interval=100000',
-            'default_hooks.checkpoint.save_last=False', 'val_cfg=None',
-            'val_dataloader=None', 'val_evaluator=None'
-        ]
-        if 'ripu' in config:  # no selection round inside the window
-            options.append(f'custom_hooks.0.select_iters=[{iters * 10}]')
         env = dict(os.environ)
         env.setdefault('OMP_NUM_THREADS', '1')
-        subprocess.run([
+        run_or_exit([
             sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
             '--cfg-options'
-        ] + options,
-                       cwd=ROOT,
-                       check=True,
-                       env=env,
-                       stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        ] + timing_options(config, iters), f'training {config}', env)
         times = [t for i, t in iteration_times(work_dir) if i > warmup]
     return len(times) / sum(times)
 
@@ -81,8 +59,7 @@ def main(argv=None):
     ] + [f'| {name} | {its:.2f} | {its / base:.2f} |' for name, its in rows]
     table = '\n'.join(lines) + '\n'
     print(table, end='')
-    with open(osp.join(ROOT, 'benchmarks', 'results', 'train_throughput.md'),
-              'w') as f:
+    with open(osp.join(RESULTS_DIR, 'train_throughput.md'), 'w') as f:
         f.write(table)
 
 
