@@ -3,6 +3,8 @@ files, the split datasets, and the one-command pipeline."""
 import json
 import os
 import os.path as osp
+import subprocess
+import sys
 
 import mmcv
 import numpy as np
@@ -257,8 +259,15 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     # running it again continues the pipeline: every step is done
     again = run_tool(argv, cwd=sim2real_tiny).stdout
     assert again.count('skipped') == 3, again
-    assert 'tools/train.py' not in again.split('[intrada] done')[0].replace(
-        'skipped', '')
+    assert 'tools/train.py' not in again.split('[intrada] done')[0]
+    # ... but a ranking made with other settings is never reused silently
+    other = [a if a != '0.75' else '0.5' for a in argv]
+    proc = subprocess.run([sys.executable] + [str(a) for a in other],
+                          cwd=sim2real_tiny, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode != 0
+    assert 'easy_fraction=0.75, this run asks for easy_fraction=0.5' in \
+        proc.stderr, proc.stderr[-2000:]
 
 
 def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):

@@ -34,7 +34,7 @@ except ImportError:  # running from a source checkout without install
     sys.path.insert(0, ROOT)
 
 from mmda.intrada import (DEFAULT_LAMBDA, easy_fraction_arg,  # noqa: E402
-                          manifest_path)
+                          load_manifest, manifest_path)
 
 
 def parse_args(argv=None):
@@ -108,6 +108,24 @@ def train(config: str, work_dir: str, options, gpus: int) -> str:
     return ckpt
 
 
+def check_ranking(manifest: dict, checkpoint: str, easy_fraction: float,
+                  normalize: bool) -> None:
+    """A finished ranking is reused only if it ranked this stage-1
+    checkpoint with these settings; otherwise stop, naming the difference
+    (stage 2 would silently train on another split)."""
+    want = dict(checkpoint=osp.abspath(checkpoint),
+                easy_fraction=easy_fraction, normalize=normalize)
+    differ = {k: (manifest.get(k), v) for k, v in want.items()
+              if manifest.get(k) != v}
+    if differ:
+        raise SystemExit(
+            f'{manifest["root"]} holds a ranking made with ' + ', '.join(
+                f'{k}={got!r}' for k, (got, _) in differ.items()) +
+            ', this run asks for ' + ', '.join(
+                f'{k}={v!r}' for k, (_, v) in differ.items()) +
+            ': delete that directory or use another --work-dir')
+
+
 def main(argv=None):
     args = parse_args(argv)
     name = osp.splitext(osp.basename(args.stage2_config))[0]
@@ -127,6 +145,8 @@ def main(argv=None):
         ckpt1 = train(args.stage1_config, stage1_dir, args.stage1_options,
                       args.gpus)
     if osp.isfile(manifest_path(rank_dir)):
+        check_ranking(load_manifest(rank_dir), ckpt1, args.easy_fraction,
+                      args.normalize)
         print(f'[intrada] {rank_dir}: ranked, skipped', flush=True)
     else:
         cmd = [
