@@ -6,20 +6,21 @@ from mmseg.registry import MODELS
 
 @MODELS.register_module()
 class DADataPreprocessor(SegDataPreProcessor):
-    """Data preprocessor for two-domain (source + target) batches.
+    """Data preprocessor for named-stream batches.
 
-    A :class:`~mmda.datasets.TwoDomainDataset` yields
-    ``{'source': packed, 'target': packed}`` per sample; after collation a
-    training batch is ``{'source': {'inputs', 'data_samples'}, 'target':
-    {...}}``. Each domain is normalised, converted and padded on its own (the
-    domains may have different image sizes), and the result is
+    A multi-stream dataset yields one packed sample per named stream (e.g.
+    ``{'source': packed, 'target': packed}``, or more streams such as
+    ``source_aug`` or a second view of the target); after collation a
+    training batch is ``{name: {'inputs', 'data_samples'}}``. Each stream is
+    normalised, converted and padded on its own (streams may have different
+    image sizes), and the result is
 
     .. code-block:: python
 
-        dict(inputs=dict(source=Tensor, target=Tensor),
-             data_samples=dict(source=[SegDataSample], target=[...]))
+        dict(inputs=dict(source=Tensor, target=Tensor, ...),
+             data_samples=dict(source=[SegDataSample], target=[...], ...))
 
-    which a domain-adaptation segmentor's ``loss()`` consumes. An ordinary
+    which a domain-adaptation method's ``loss()`` consumes. An ordinary
     single-domain batch (validation, testing, source-only training) passes
     through :class:`SegDataPreProcessor` unchanged, so the adapted model
     predicts like any mmseg model.
@@ -28,16 +29,21 @@ class DADataPreprocessor(SegDataPreProcessor):
     def forward(self, data: dict, training: bool = False) -> Dict[str, Any]:
         if 'inputs' in data:
             return super().forward(data, training)
-        domains = sorted(data)
-        unknown = [d for d in domains if d not in ('source', 'target')]
-        if unknown:
-            raise KeyError(f'DADataPreprocessor got batch keys {domains}; '
-                           "expected 'inputs' or 'source'/'target'")
-        processed = {d: super(DADataPreprocessor, self).forward(
-            data[d], training) for d in domains}
+        streams = sorted(data)
+        malformed = [
+            s for s in streams
+            if not isinstance(data[s], dict) or 'inputs' not in data[s]
+        ]
+        if not streams or malformed:
+            raise KeyError(
+                f'DADataPreprocessor got batch keys {streams}; expected '
+                "'inputs' (one domain) or named streams each holding "
+                f"'inputs' (not so: {malformed})")
+        processed = {s: super(DADataPreprocessor, self).forward(
+            data[s], training) for s in streams}
         return dict(
-            inputs={d: out['inputs'] for d, out in processed.items()},
+            inputs={s: out['inputs'] for s, out in processed.items()},
             data_samples={
-                d: out['data_samples']
-                for d, out in processed.items()
+                s: out['data_samples']
+                for s, out in processed.items()
             })
