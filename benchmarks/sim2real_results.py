@@ -7,12 +7,20 @@ the raw numbers (``sim2real.json``) and the RIPU budget-vs-mIoU plot::
 
     python benchmarks/sim2real_results.py                 # every run
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
+    python benchmarks/sim2real_results.py --runs source_only plca \
+        --seeds 0 1 2 --jobs 2                            # 3 seeds, 2 cores
+
+Every row is trained once per training seed (``--seeds``, default 0 1 2:
+``randomness.seed``; the benchmark data, generated with its own fixed seed,
+is the same for all) and reported as mean ± sample standard deviation over
+the seeds; the per-seed metrics are kept in ``sim2real.json``.
 
 The benchmark data is generated (``tools/make_sim2real.py``) and converted
-(``tools/dataset_converters``) when missing. Finished runs are not trained
-again (delete their work dir, or pass ``--force``), so an interrupted
-benchmark resumes where it stopped. Rows of runs not trained in this call
-come from the stored results and are marked as such.
+(``tools/dataset_converters``) when missing. Finished (run, seed) pairs are not
+trained again (delete their work dir, or pass ``--force``), and each is
+stored as soon as it finishes, so an interrupted benchmark resumes where it
+stopped. Rows of runs not trained in this call come from the stored results
+and are marked as such.
 
 Trainers run with one OpenMP thread unless ``OMP_NUM_THREADS`` is set: on a
 2-core machine the trainer and its two dataloader workers otherwise
@@ -24,8 +32,11 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import statistics
+import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
@@ -105,158 +116,270 @@ def final_metrics(work_dir: str) -> dict:
     return metrics
 
 
-def train(name: str, work_root: str, python: str,
-          max_iters: int, force: bool) -> dict:
-    label, budget, config, options = RUNS[name]
-    work_dir = osp.join(work_root, name)
-    result_file = osp.join(work_dir, 'result.json')
-    if osp.isfile(result_file) and not force:
-        with open(result_file) as f:
-            return json.load(f)
-    options = list(options)
-    if max_iters:
-        options.append(f'train_cfg.max_iters={max_iters}')
-        options.append(f'train_cfg.val_interval={max_iters}')
-    metrics_of = final_metrics
-    if isinstance(config, (tuple, list)):
-        cmds = [intrada_command(config, work_dir, work_root, python, options)]
-        metrics_dir = osp.join(work_dir, 'stage2')
-    elif name == 'advent_minent':
-        cmds = ensemble_commands(config, work_dir, work_root, python)
-        metrics_dir, metrics_of = work_dir, test_metrics
-    else:
-        cmd = [python, 'tools/train.py', config, '--work-dir', work_dir]
-        if osp.isfile(osp.join(work_dir, 'last_checkpoint')) and not force:
-            cmd.append('--resume')
-        if options:
+class Benchmark:
+    """Trains (run, seed) pairs, each once, and stores each result as soon
+    as it is there. Safe to drive from several threads: a pair that another
+    pair needs (IntraDA's stage 1, the ensemble's members) is trained by
+    whichever thread asks first while the others wait for it."""
+
+    def __init__(self, work_root: str, python: str, max_iters: int,
+                 force: bool, on_result=None):
+        self.work_root = work_root
+        self.python = python
+        self.max_iters = max_iters
+        self.force = force
+        self.on_result = on_result
+        self._locks = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, key) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def work_dir(self, name: str, seed: int) -> str:
+        return osp.join(self.work_root, name, f'seed{seed}')
+
+    def train(self, name: str, seed: int, force: bool = None) -> dict:
+        force = self.force if force is None else force
+        with self._lock((name, seed)):
+            return self._train(name, seed, force)
+
+    def _train(self, name: str, seed: int, force: bool) -> dict:
+        label, budget, config, options = RUNS[name]
+        work_dir = self.work_dir(name, seed)
+        result_file = osp.join(work_dir, 'result.json')
+        if osp.isfile(result_file) and not force:
+            with open(result_file) as f:
+                return json.load(f)
+        options = list(options) + [f'randomness.seed={seed}']
+        if self.max_iters:
+            options.append(f'train_cfg.max_iters={self.max_iters}')
+            options.append(f'train_cfg.val_interval={self.max_iters}')
+        metrics_of = final_metrics
+        if isinstance(config, (tuple, list)):
+            cmds = [self.intrada_command(config, work_dir, seed, options)]
+            metrics_dir = osp.join(work_dir, 'stage2')
+        elif name == 'advent_minent':
+            cmds = self.ensemble_commands(config, work_dir, seed)
+            metrics_dir, metrics_of = work_dir, test_metrics
+        else:
+            cmd = [self.python, 'tools/train.py', config, '--work-dir',
+                   work_dir]
+            if osp.isfile(osp.join(work_dir, 'last_checkpoint')) \
+                    and not force:
+                cmd.append('--resume')
             cmd += ['--cfg-options'] + options
-        cmds = [cmd]
-        metrics_dir = work_dir
-    start = time.time()
-    os.makedirs(work_dir, exist_ok=True)
-    env = dict(os.environ)
-    env.setdefault('OMP_NUM_THREADS', '1')
-    with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
-        for cmd in cmds:
-            print(f'[sim2real] {name}: {" ".join(cmd)}', flush=True)
-            subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
-                           stderr=subprocess.STDOUT, env=env)
-    metrics = metrics_of(metrics_dir)
-    result = dict(
-        name=name,
-        label=label,
-        budget=budget,
-        config=config,
-        options=options,
-        minutes=round((time.time() - start) / 60, 1),
-        metrics=metrics)
-    with open(result_file, 'w') as f:
-        json.dump(result, f, indent=1)
-    print(f'[sim2real] {name}: mIoU {metrics["mIoU"]:.2f} in '
-          f'{result["minutes"]} min', flush=True)
-    return result
+            cmds = [cmd]
+            metrics_dir = work_dir
+        start = time.time()
+        os.makedirs(work_dir, exist_ok=True)
+        env = dict(os.environ)
+        env.setdefault('OMP_NUM_THREADS', '1')
+        with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
+            for cmd in cmds:
+                print(f'[sim2real] {name} seed {seed}: '
+                      f'{" ".join(relative(c) for c in cmd)}', flush=True)
+                subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
+                               stderr=subprocess.STDOUT, env=env)
+        metrics = metrics_of(metrics_dir)
+        result = dict(
+            name=name,
+            seed=seed,
+            label=label,
+            budget=budget,
+            config=config,
+            options=options,
+            minutes=round((time.time() - start) / 60, 1),
+            metrics=metrics)
+        tmp = f'{result_file}.tmp{os.getpid()}'
+        with open(tmp, 'w') as f:
+            json.dump(result, f, indent=1)
+        os.replace(tmp, result_file)
+        print(f'[sim2real] {name} seed {seed}: mIoU {metrics["mIoU"]:.2f} '
+              f'in {result["minutes"]} min', flush=True)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    def intrada_command(self, configs, work_dir: str, seed: int,
+                        options) -> list:
+        """The one-command IntraDA pipeline on the same seed's AdvEnt
+        checkpoint (its stage 1)."""
+        stage1, stage2 = configs
+        self.train('advent', seed, force=False)  # stage 1 (kept if done)
+        ckpt = self.final_checkpoint('advent', seed)
+        cmd = [
+            self.python, 'tools/intrada_pipeline.py', stage1, stage2,
+            '--work-dir', work_dir, '--stage1-checkpoint', ckpt
+        ]
+        return cmd + ['--stage2-options'] + options
+
+    def final_checkpoint(self, name: str, seed: int) -> str:
+        """The checkpoint a finished run of ``name`` ended with."""
+        work_dir = self.work_dir(name, seed)
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            path = f.read().strip()
+        return path if osp.isabs(path) else osp.join(work_dir, path)
+
+    def ensemble_commands(self, config: str, work_dir: str,
+                          seed: int) -> list:
+        """Gather the same seed's AdvEnt and MinEnt final checkpoints (each
+        run trained first when missing) into the ensemble, then test it."""
+        members = []
+        for member in ('advent', 'minent'):
+            self.train(member, seed, force=False)
+            members.append(f'{member}={self.final_checkpoint(member, seed)}')
+        ckpt = osp.join(work_dir, 'ensemble.pth')
+        return [[self.python, 'tools/ensemble_checkpoints.py', config, ckpt]
+                + members,
+                [self.python, 'tools/test.py', config, ckpt, '--work-dir',
+                 work_dir]]
 
 
-def intrada_command(configs, work_dir: str, work_root: str, python: str,
-                    options) -> list:
-    """The one-command IntraDA pipeline on the AdvEnt run's checkpoint."""
-    stage1, stage2 = configs
-    train('advent', work_root, python, 0, False)  # stage 1 (kept if done)
-    ckpt = final_checkpoint(work_root, 'advent')
-    cmd = [
-        python, 'tools/intrada_pipeline.py', stage1, stage2, '--work-dir',
-        work_dir, '--stage1-checkpoint', ckpt
-    ]
-    if options:
-        cmd += ['--stage2-options'] + options
-    return cmd
+def relative(arg: str) -> str:
+    """``arg`` with the repository root left out (logs and stored results
+    hold paths relative to the repository)."""
+    return osp.relpath(arg, ROOT) if osp.isabs(arg) and \
+        arg.startswith(ROOT) else arg
 
 
-def final_checkpoint(work_root: str, name: str) -> str:
-    """The checkpoint a finished run of ``name`` ended with."""
-    with open(osp.join(work_root, name, 'last_checkpoint')) as f:
-        return f.read().strip()
+METRICS = ('mIoU', 'mIoU16', 'mIoU13')
 
 
-def ensemble_commands(config: str, work_dir: str, work_root: str,
-                      python: str) -> list:
-    """Gather the AdvEnt and MinEnt runs' final checkpoints (each run
-    trained first when missing) into the ensemble, then test it."""
-    members = []
-    for member in ('advent', 'minent'):
-        train(member, work_root, python, 0, False)
-        members.append(f'{member}={final_checkpoint(work_root, member)}')
-    ckpt = osp.join(work_dir, 'ensemble.pth')
-    return [[python, 'tools/ensemble_checkpoints.py', config, ckpt] +
-            members,
-            [python, 'tools/test.py', config, ckpt, '--work-dir', work_dir]]
+def summarise(per_seed: dict) -> dict:
+    """Mean and sample standard deviation (n - 1) over the seeds of every
+    metric; std is 0 for a single seed."""
+    seeds = sorted(per_seed, key=int)
+    keys = [k for k in per_seed[seeds[0]]
+            if isinstance(per_seed[seeds[0]][k], (int, float))]
+    mean, std = {}, {}
+    for k in keys:
+        values = [per_seed[s][k] for s in seeds if k in per_seed[s]]
+        mean[k] = statistics.fmean(values)
+        std[k] = statistics.stdev(values) if len(values) > 1 else 0.0
+    return dict(mean=mean, std=std)
 
 
-def gap_recovered(result, results):
-    lo = results.get('source_only')
-    hi = results.get('oracle')
-    if not lo or not hi or result['name'] in ('source_only', 'oracle'):
+def row_of(results: list) -> dict:
+    """One stored row: the run's description, the per-seed metrics and
+    minutes, and their mean and standard deviation."""
+    first = results[0]
+    per_seed = {str(r['seed']): r['metrics'] for r in results}
+    return dict(
+        name=first['name'],
+        label=first['label'],
+        budget=first['budget'],
+        config=first['config'],
+        options=[o for o in first['options']
+                 if not o.startswith('randomness.seed=')],
+        seeds=sorted(int(s) for s in per_seed),
+        minutes={str(r['seed']): r['minutes'] for r in results},
+        metrics=per_seed,
+        **summarise(per_seed))
+
+
+def gap_recovered(row, rows):
+    lo = rows.get('source_only')
+    hi = rows.get('oracle')
+    if not lo or not hi or row['name'] in ('source_only', 'oracle'):
         return ''
-    gap = hi['metrics']['mIoU'] - lo['metrics']['mIoU']
-    got = result['metrics']['mIoU'] - lo['metrics']['mIoU']
+    gap = hi['mean']['mIoU'] - lo['mean']['mIoU']
+    got = row['mean']['mIoU'] - lo['mean']['mIoU']
     return f'{100 * got / gap:.0f} %' if gap > 0 else ''
 
 
-def markdown(results: dict, fresh: set) -> str:
+def pm(row, key) -> str:
+    if key not in row['mean']:
+        return ''
+    return f'{row["mean"][key]:.2f} ± {row["std"][key]:.2f}'
+
+
+def markdown(rows: dict, fresh: set) -> str:
     lines = [
-        '| method | target labels | mIoU | mIoU16 | mIoU13 | gap recovered '
-        '| train time (min) |', '|---|---|---|---|---|---|---|'
+        '| method | target labels | seeds | mIoU | mIoU16 | mIoU13 '
+        '| gap recovered | train time (min/seed) |',
+        '|---|---|---|---|---|---|---|---|'
     ]
     for name in RUNS:
-        if name not in results:
+        if name not in rows:
             continue
-        r = results[name]
-        m = r['metrics']
+        r = rows[name]
         mark = '' if name in fresh else ' (stored)'
+        minutes = statistics.fmean(r['minutes'].values())
         lines.append(f'| {r["label"]}{mark} | {r["budget"]} | '
-                     f'{m["mIoU"]:.2f} | {m["mIoU16"]:.2f} | '
-                     f'{m["mIoU13"]:.2f} | {gap_recovered(r, results)} | '
-                     f'{r["minutes"]} |')
-    names = [n for n in RUNS if n in results]
-    classes = [k[4:] for k in results[names[0]]['metrics']
-               if k.startswith('IoU.')]
+                     f'{len(r["seeds"])} | {pm(r, "mIoU")} | '
+                     f'{pm(r, "mIoU16")} | {pm(r, "mIoU13")} | '
+                     f'{gap_recovered(r, rows)} | {minutes:.1f} |')
+    names = [n for n in RUNS if n in rows]
+    lines += ['', 'Per seed (mIoU):', '',
+              '| method | target labels | ' + ' | '.join(
+                  f'seed {s}' for s in all_seeds(rows, names)) + ' |',
+              '|---|---|' + '---|' * len(all_seeds(rows, names))]
+    for n in names:
+        r = rows[n]
+        lines.append(f'| {r["label"]} | {r["budget"]} | ' + ' | '.join(
+            f'{r["metrics"][str(s)]["mIoU"]:.2f}'
+            if str(s) in r['metrics'] else ''
+            for s in all_seeds(rows, names)) + ' |')
+    classes = [k[4:] for k in rows[names[0]]['mean'] if k.startswith('IoU.')]
     lines += [
-        '', '| class | ' + ' | '.join(
-            f'{results[n]["label"]} {results[n]["budget"]}'
-            for n in names) + ' |',
+        '', 'Per class (IoU, mean over seeds):', '',
+        '| class | ' + ' | '.join(
+            f'{rows[n]["label"]} {rows[n]["budget"]}' for n in names) + ' |',
         '|---|' + '---|' * len(names)
     ]
     for c in classes:
         lines.append(f'| {c} | ' + ' | '.join(
-            f'{results[n]["metrics"][f"IoU.{c}"]:.1f}' for n in names) +
-                     ' |')
+            f'{rows[n]["mean"][f"IoU.{c}"]:.1f}' for n in names) + ' |')
     return '\n'.join(lines) + '\n'
 
 
-def plot_budget(results: dict, path: str) -> bool:
-    points = [(b, results[n]['metrics']['mIoU'])
-              for n, b in RA_BUDGETS.items() if n in results]
+def all_seeds(rows: dict, names) -> list:
+    return sorted({s for n in names for s in rows[n]['seeds']})
+
+
+def plot_budget(rows: dict, path: str) -> bool:
+    points = [(b, rows[n]['mean']['mIoU'], rows[n]['std']['mIoU'])
+              for n, b in RA_BUDGETS.items() if n in rows]
     if len(points) < 2:
         return False
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(*zip(*points), 'o-', label='RIPU RA')
+    x, y, err = zip(*points)
+    ax.errorbar(x, y, yerr=err, fmt='o-', capsize=3, label='RIPU RA')
     for name, style in (('oracle', '--'), ('source_only', ':')):
-        if name in results:
+        if name in rows:
             ax.axhline(
-                results[name]['metrics']['mIoU'],
+                rows[name]['mean']['mIoU'],
                 linestyle=style,
                 color='gray',
-                label=results[name]['label'])
+                label=rows[name]['label'])
     ax.set_xlabel('target pixels labelled (%)')
-    ax.set_ylabel('target val mIoU')
+    ax.set_ylabel('target val mIoU (mean ± std over seeds)')
     ax.set_title('sim2real GTA5 -> Cityscapes layout')
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     return True
+
+
+def load_rows(store: str) -> dict:
+    """Stored rows; a row of the single-seed format (before seeds) becomes
+    a one-seed row (it was trained with seed 0)."""
+    if not osp.isfile(store):
+        return {}
+    with open(store) as f:
+        stored = json.load(f)
+    rows = {}
+    for name, row in stored.items():
+        if name not in RUNS:
+            continue
+        if 'seeds' not in row:
+            row = row_of([dict(row, seed=0)])
+        rows[name] = row
+    return rows
 
 
 def main(argv=None):
@@ -267,6 +390,17 @@ def main(argv=None):
         default=list(RUNS),
         choices=list(RUNS),
         help='runs to train (default: all)')
+    parser.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[0, 1, 2],
+        help='training seeds of every run (randomness.seed)')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='(run, seed) pairs trained at once, one OpenMP thread each')
     parser.add_argument('--data', default='data/sim2real')
     parser.add_argument('--work-root', default='work_dirs/sim2real_benchmark')
     parser.add_argument(
@@ -279,20 +413,41 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.data != 'data/sim2real':
         parser.error('--data must be data/sim2real (the configs name it)')
+    if args.jobs < 1:
+        parser.error('--jobs must be at least 1')
+    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+        parser.error(f'--seeds must be distinct and >= 0, got {args.seeds}')
     python = sys.executable
     ensure_data(osp.join(ROOT, args.data), python)
     os.makedirs(args.results_dir, exist_ok=True)
     store = osp.join(args.results_dir, 'sim2real.json')
-    results = {}
-    if osp.isfile(store):
-        with open(store) as f:
-            results = json.load(f)
-    for name in args.runs:
-        results[name] = train(name, osp.join(ROOT, args.work_root), python,
-                              args.max_iters, args.force)
-    ordered = OrderedDict((n, results[n]) for n in RUNS if n in results)
-    with open(store, 'w') as f:
-        json.dump(ordered, f, indent=1)
+    rows = load_rows(store)
+    done = {}
+    guard = threading.Lock()
+
+    def publish(result):
+        """Store the rows of this call with every seed finished so far."""
+        with guard:
+            if result['name'] not in args.runs or \
+                    result['seed'] not in args.seeds:
+                return
+            done.setdefault(result['name'], {})[result['seed']] = result
+            rows[result['name']] = row_of(
+                [done[result['name']][s]
+                 for s in sorted(done[result['name']])])
+            ordered = OrderedDict((n, rows[n]) for n in RUNS if n in rows)
+            tmp = f'{store}.tmp{os.getpid()}'
+            with open(tmp, 'w') as f:
+                json.dump(ordered, f, indent=1)
+            os.replace(tmp, store)
+
+    bench = Benchmark(osp.join(ROOT, args.work_root), python, args.max_iters,
+                      args.force, on_result=publish)
+    tasks = [(name, seed) for seed in args.seeds for name in args.runs]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for result in pool.map(lambda t: bench.train(*t), tasks):
+            publish(result)  # results read back from a finished work dir
+    ordered = OrderedDict((n, rows[n]) for n in RUNS if n in rows)
     table = markdown(ordered, set(args.runs))
     with open(osp.join(args.results_dir, 'sim2real.md'), 'w') as f:
         f.write(table)
