@@ -7,7 +7,7 @@
 #
 # The checkpoint is the one STAGE1_WORK_DIR/last_checkpoint names when the
 # job starts (slurm/intrada.sh submits this job after stage 1 succeeded).
-# Environment: PYTHON (python), MMDA_ROOT (the submit directory).
+# Environment: PYTHON (.venv/bin/python, else python), MMDA_ROOT (the submit directory).
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
 #SBATCH --gres=gpu:1
@@ -25,7 +25,9 @@ CONFIG=$1
 STAGE1_DIR=$2
 shift 2
 ROOT=${MMDA_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
-PYTHON=${PYTHON:-python}
+# shellcheck source=lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" slurm/entropy_rank.sh
 if [ ! -s "$STAGE1_DIR/last_checkpoint" ]; then
     echo "slurm/entropy_rank.sh: $STAGE1_DIR/last_checkpoint not found:" \
         "stage 1 has not written a checkpoint" >&2

@@ -14,7 +14,7 @@
 # The work dir (metrics, logs) defaults to work_dirs/<job name>-test with
 # -J NAME, else tools/test.py's default; pass --work-dir to choose.
 #
-# Environment: PYTHON (python), MMDA_ROOT, SRUN_ARGS (extra srun options),
+# Environment: PYTHON (.venv/bin/python, else python), MMDA_ROOT, SRUN_ARGS (extra srun options),
 # OMP_NUM_THREADS ($SLURM_CPUS_PER_TASK).
 #
 #SBATCH --nodes=1
@@ -54,7 +54,9 @@ if [ -z "$ROOT" ] || [ ! -f "$ROOT/tools/test.py" ]; then
         "its root or set MMDA_ROOT" >&2
     exit 2
 fi
-PYTHON=${PYTHON:-python}
+# shellcheck source=lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" slurm/test.sh
 
 EXTRA=()
 case " $* " in

@@ -40,7 +40,7 @@
 # from scratch).
 #
 # Environment (exported by sbatch into the job):
-#   PYTHON       interpreter                         (python)
+#   PYTHON       interpreter        (.venv/bin/python, else python)
 #   MMDA_ROOT    repository root                     (the submit directory)
 #   WORK_DIR     work dir (see above)
 #   AUTO_RESUME  1: add --resume when the work dir has last_checkpoint (1)
@@ -86,7 +86,9 @@ if [ -z "$ROOT" ] || [ ! -f "$ROOT/tools/train.py" ]; then
         "its root or set MMDA_ROOT" >&2
     exit 2
 fi
-PYTHON=${PYTHON:-python}
+# shellcheck source=lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" slurm/train.sh
 
 # --- work dir and automatic resume
 # shellcheck source=lib/work_dir.sh

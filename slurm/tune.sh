@@ -37,7 +37,7 @@
 # work_dirs/tune_<config name> (as tools/tune.py).
 #
 # Environment (exported by sbatch into the job):
-#   PYTHON         interpreter                      (python)
+#   PYTHON         interpreter      (.venv/bin/python, else python)
 #   RAY            the ray command                  (ray next to $PYTHON)
 #   MMDA_ROOT      repository root                  (the submit directory)
 #   WORK_DIR       work dir (see above)
@@ -94,7 +94,9 @@ if [ -z "$ROOT" ] || [ ! -f "$ROOT/tools/tune.py" ]; then
         "its root or set MMDA_ROOT" >&2
     exit 2
 fi
-PYTHON=${PYTHON:-python}
+# shellcheck source=lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" slurm/tune.sh
 if [ -z "${RAY:-}" ]; then
     RAY="$(dirname "$(command -v "$PYTHON")")/ray"
     [ -x "$RAY" ] || RAY=ray

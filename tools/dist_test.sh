@@ -11,7 +11,9 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON=${PYTHON:-python}
+# shellcheck source=../slurm/lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" tools/dist_test.sh
 
 PYTHONPATH="$ROOT:${PYTHONPATH:-}" \
 exec "$PYTHON" -m torch.distributed.run \

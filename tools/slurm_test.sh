@@ -13,7 +13,7 @@
 #   GRES           generic resources per node      (gpu:$GPUS_PER_NODE);
 #                  GRES=none on a cluster without GPUs
 #   SRUN_ARGS      extra srun options
-#   PYTHON         interpreter                               (python)
+#   PYTHON         interpreter               (.venv/bin/python, else python)
 set -euo pipefail
 if [ $# -lt 4 ]; then
     echo "usage: tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT" \
@@ -29,8 +29,10 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 GRES=${GRES:-gpu:$GPUS_PER_NODE}
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=../slurm/lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" tools/slurm_test.sh
 GRES_ARGS=()
 if [ "$GRES" != none ] && [ "$GPUS_PER_NODE" != 0 ]; then
     GRES_ARGS=(--gres="$GRES")

@@ -12,7 +12,7 @@
 #   GRES           generic resources per node      (gpu:$GPUS_PER_NODE);
 #                  GRES=none on a cluster without GPUs
 #   SRUN_ARGS      extra srun options, e.g. "--time=12:00:00 --qos=high"
-#   PYTHON         interpreter                               (python)
+#   PYTHON         interpreter               (.venv/bin/python, else python)
 #
 # WORK_DIR defaults to tools/train.py's work_dirs/<config name>. This is an
 # interactive srun (no batch job): a signal still checkpoints and stops the
@@ -37,8 +37,10 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 GRES=${GRES:-gpu:$GPUS_PER_NODE}
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=../slurm/lib/python.sh
+source "$ROOT/slurm/lib/python.sh"
+resolve_python "$ROOT" tools/slurm_train.sh
 GRES_ARGS=()
 if [ "$GRES" != none ] && [ "$GPUS_PER_NODE" != 0 ]; then
     GRES_ARGS=(--gres="$GRES")
