@@ -4,24 +4,38 @@
 #   bash tools/setup_env.sh            # venv in ./.venv
 #   MMDA_VENV=/path/to/venv bash tools/setup_env.sh
 #
-# Idempotent: a second run checks the install and returns in seconds. mmcv
-# 2.1.0 has no wheel for torch 2.13, so it is compiled from source once (about
-# 12 minutes on 2 cores, with CUDA ops when nvcc and a GPU are present) and
-# the wheel is kept in $MMDA_WHEEL_CACHE (default ~/.cache/mmda/wheels) for
-# every later install on this machine.
+# Idempotent: a second run checks the install and returns in seconds. The
+# packages are installed with the exact tested pins of
+# requirements/constraints.txt. mmcv 2.1.0 has no wheel for torch 2.13, so it
+# is compiled from source once (about 12 minutes on 2 cores) with its CPU ops
+# (mmda calls no mmcv CUDA op; MMDA_MMCV_OPS=cuda builds the CUDA ops, which
+# needs nvcc matching torch's CUDA and takes much longer). The wheel is kept
+# in $MMDA_WHEEL_CACHE (default ~/.cache/mmda/wheels), keyed by Python tag,
+# torch version and ops flavour, for every later install on this machine.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV=${MMDA_VENV:-$ROOT/.venv}
 PYTHON=${PYTHON:-python3}
 WHEEL_CACHE=${MMDA_WHEEL_CACHE:-$HOME/.cache/mmda/wheels}
-TORCH_VERSION=2.13.0
-MMCV_VERSION=2.1.0
+CONSTRAINTS="$ROOT/requirements/constraints.txt"
+pinned() { sed -n "s/^$1==//p" "$CONSTRAINTS"; }
+TORCH_VERSION=$(pinned torch)
+MMCV_VERSION=$(pinned mmcv)
+MMCV_OPS=${MMDA_MMCV_OPS:-cpu}
+case "$MMCV_OPS" in
+cpu | cuda) ;;
+*)
+  echo "[mmda setup] MMDA_MMCV_OPS must be cpu or cuda, got '$MMCV_OPS'" >&2
+  exit 2
+  ;;
+esac
 
 log() { echo "[mmda setup] $*"; }
 
 stamp_of() {
-  cat "$ROOT/setup.cfg" "$ROOT/tools/setup_env.sh" | sha256sum | cut -c1-16
+  cat "$ROOT/setup.cfg" "$ROOT/tools/setup_env.sh" "$CONSTRAINTS" |
+    sha256sum | cut -c1-16
 }
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -38,18 +52,26 @@ fi
 pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 
 log "installing torch==$TORCH_VERSION and build tools"
-pip_install "torch==$TORCH_VERSION" "setuptools>=77,<81" wheel ninja numpy
+pip_install -c "$CONSTRAINTS" "torch==$TORCH_VERSION" "setuptools>=77,<81" \
+  wheel ninja numpy
 export PATH="$VENV/bin:$PATH"  # ninja for the mmcv build
 
-if "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" \
-    && command -v nvcc >/dev/null; then
-  FLAVOUR=cuda
+if [ "$MMCV_OPS" = cuda ]; then
+  if ! command -v nvcc >/dev/null || ! "$PY" -c \
+      "import torch, sys; sys.exit(0 if torch.version.cuda else 1)"; then
+    echo "[mmda setup] MMDA_MMCV_OPS=cuda needs nvcc and a CUDA build of" \
+      "torch" >&2
+    exit 2
+  fi
+  FLAVOUR="cu$("$PY" -c 'import torch; print(torch.version.cuda)')"
   FORCE_CUDA=1
 else
   FLAVOUR=cpu
   FORCE_CUDA=0
 fi
-MMCV_DIR="$WHEEL_CACHE/$FLAVOUR"
+PY_TAG=$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+TORCH_TAG=$("$PY" -c 'import torch; print(torch.__version__.split("+")[0])')
+MMCV_DIR="$WHEEL_CACHE/mmcv-$MMCV_VERSION/$PY_TAG-torch$TORCH_TAG-$FLAVOUR"
 
 if "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(0 if mmcv.__version__ == '$MMCV_VERSION' else 1)" 2>/dev/null; then
   log "mmcv $MMCV_VERSION with ops already installed"
@@ -65,8 +87,8 @@ else
   pip_install --no-deps "$(ls "$MMCV_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -1)"
 fi
 
-log "installing mmda and its pinned dependencies (mmengine, mmsegmentation, deepspeed, ray[tune])"
-pip_install -e "$ROOT[tests]"
+log "installing mmda with deepspeed, ray[tune] and the test tools (pins: $CONSTRAINTS)"
+pip_install -c "$CONSTRAINTS" -e "$ROOT[all,tests]"
 
 "$PY" - <<'PY'
 import mmcv, mmengine, mmseg, torch
