@@ -7,6 +7,8 @@ the raw numbers (``sim2real.json``) and the RIPU budget-vs-mIoU plot::
 
     python benchmarks/sim2real_results.py                 # every run
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
+    python benchmarks/sim2real_results.py --runs ablation_random \
+        ablation_uncertainty ablation_impurity   # acquisition ablations
 
 The benchmark data is generated (``tools/make_sim2real.py``) and converted
 (``tools/dataset_converters``) when missing. Finished runs are not trained
@@ -30,6 +32,8 @@ from collections import OrderedDict
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
 ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
+            'gta5-to-cityscapes.py')
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
@@ -52,6 +56,13 @@ RUNS = OrderedDict([
                   ['custom_hooks.0.budget_ratio=0.01'])),
     ('ripu_ra2.2', ('RIPU RA', '2.2 %', ADAPT.format('ra-2.2'), [])),
     ('ripu_ra5', ('RIPU RA', '5 %', ADAPT.format('ra-5'), [])),
+    # acquisition ablations: RA 2.2 % with another strategy
+    ('ablation_random', ('RA regions at random', '2.2 %',
+                         ABLATION.format('random'), [])),
+    ('ablation_uncertainty', ('RA by uncertainty only', '2.2 %',
+                              ABLATION.format('uncertainty'), [])),
+    ('ablation_impurity', ('RA by impurity only', '2.2 %',
+                           ABLATION.format('impurity'), [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
