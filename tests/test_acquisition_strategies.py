@@ -330,6 +330,22 @@ def test_random_regions_are_reproducible_per_seed():
     assert centres[:3] == RANDOM_PINNED
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+@pytest.mark.parametrize('typ', REGION_TYPES)
+def test_strategies_on_cuda(typ):
+    logits = smooth_logits(11, 19, (128, 256))
+    strategy = TASK_UTILS.build(dict(type=typ, budget_ratio=0.022, radius=1))
+    score = strategy.score(logits, 'k', 1)
+    on_cuda = strategy.score(logits.cuda(), 'k', 1)
+    assert on_cuda.is_cuda
+    torch.testing.assert_close(on_cuda.cpu(), score)
+    if typ == 'RandomRegions':  # drawn on the CPU: the same regions
+        cpu = strategy.select(logits, None, 41, 'k', 1)
+        cuda = strategy.select(logits.cuda(), None, 41, 'k', 1)
+        assert torch.equal(cuda[0].cpu(), cpu[0])
+        assert torch.equal(cuda[1].cpu(), cpu[1])
+
+
 # ----------------------------------------------------------------------------
 # (c) a round on tiny data with each strategy
 # ----------------------------------------------------------------------------
@@ -343,6 +359,29 @@ STRATEGY_CONFIGS = {
     'UncertaintyOnly': 'ripu-ablation-uncertainty_ra-2.2' + SMALL,
     'ImpurityOnly': 'ripu-ablation-impurity_ra-2.2' + SMALL,
 }
+
+
+@pytest.mark.parametrize('typ', ['RandomRegions', 'UncertaintyOnly',
+                                 'ImpurityOnly'])
+def test_ablation_configs_differ_from_ra_by_the_strategy(typ):
+    from mmengine.config import Config
+
+    def load(typ):
+        return Config.fromfile(
+            osp.join(REPO, 'configs', 'ripu', STRATEGY_CONFIGS[typ])).to_dict()
+
+    ra, ablation = load('RegionImpurityUncertainty'), load(typ)
+    ra_hook, = ra.pop('custom_hooks')
+    hook, = ablation.pop('custom_hooks')
+    assert ablation == ra
+    strategy = hook.pop('strategy')
+    legacy = {k: ra_hook.pop(k) for k in ('mode', 'budget_ratio', 'radius')}
+    assert hook == ra_hook
+    assert strategy_of_legacy_keys(**legacy) == dict(
+        type='RegionImpurityUncertainty', budget_ratio=0.022, radius=1)
+    assert strategy == dict(type=typ, budget_ratio=0.022, radius=1,
+                            **(dict(seed=0) if typ == 'RandomRegions' else
+                               {}))
 
 
 @pytest.mark.slow

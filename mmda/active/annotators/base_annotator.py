@@ -29,10 +29,11 @@ class BaseAnnotator(metaclass=ABCMeta):
     :class:`~mmda.engine.ActiveSelectionHook` talks to every annotator
     through this interface only. In round ``k``, on every rank:
 
-    1. :meth:`request` once per scored batch, with that rank's picks (only
-       images with at least one selected pixel);
+    1. :meth:`request` any number of times, with that rank's picks (the
+       hook asks as it scores, once per image with at least one selected
+       pixel);
     2. annotators that answer at once (``requires_pause = False``, e.g.
-       :class:`SimulatedAnnotator`) give the labels of those picks to
+       :class:`SimulatedAnnotator`) return the labels of those picks from
        :meth:`collect` right after each :meth:`request`;
     3. annotators that pause training (``requires_pause = True``, people:
        :class:`FileAnnotator`) get :meth:`submit` once after the last batch

@@ -15,8 +15,8 @@ class SimulatedAnnotator(BaseAnnotator):
     pipeline must load annotations (``LoadDAAnnotations`` after ``Resize``,
     i.e. at full label resolution, with the dataset's ``label_map``
     applied). :meth:`request` keeps the selected masks and the ground truth
-    of their pixels until :meth:`collect`, which the hook calls right after
-    (per scored batch).
+    of their pixels until :meth:`collect`, which the hook calls right
+    after each request.
     """
 
     def __init__(self):
