@@ -9,6 +9,8 @@ the raw numbers (``sim2real.json``) and the RIPU budget-vs-mIoU plot::
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
     python benchmarks/sim2real_results.py --runs source_only plca \
         --seeds 0 1 2 --jobs 2                            # 3 seeds, 2 cores
+    python benchmarks/sim2real_results.py --runs ablation_random \
+        ablation_uncertainty ablation_impurity   # acquisition ablations
 
 Every row is trained once per training seed (``--seeds``, default 0 1 2:
 ``randomness.seed``; the benchmark data, generated with its own fixed seed,
@@ -41,6 +43,8 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
 ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
+            'gta5-to-cityscapes.py')
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
@@ -63,6 +67,13 @@ RUNS = OrderedDict([
                   ['custom_hooks.0.budget_ratio=0.01'])),
     ('ripu_ra2.2', ('RIPU RA', '2.2 %', ADAPT.format('ra-2.2'), [])),
     ('ripu_ra5', ('RIPU RA', '5 %', ADAPT.format('ra-5'), [])),
+    # acquisition ablations: RA 2.2 % with another strategy
+    ('ablation_random', ('RA regions at random', '2.2 %',
+                         ABLATION.format('random'), [])),
+    ('ablation_uncertainty', ('RA by uncertainty only', '2.2 %',
+                              ABLATION.format('uncertainty'), [])),
+    ('ablation_impurity', ('RA by impurity only', '2.2 %',
+                           ABLATION.format('impurity'), [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])

@@ -2,7 +2,10 @@
 
 (a) ``select_image`` on hand-built logits with known best regions: the
     picks, the labels copied from the ground truth, the active windows, the
-    per-image budget, no relabelling across rounds.
+    per-image budget, no relabelling across rounds; the contract checked
+    in ``before_train`` (a model with a deployable segmentor of the
+    target's classes, LoadActiveLabels in the target pipeline, the
+    checkpoint's strategy on resume).
 (b) A 6-iteration RA training on the tiny sim2real benchmark with rounds
     after iterations 2 and 4: the ledger on disk and in the checkpoints, and
     ``--resume`` from the iteration-4 checkpoint (both rounds done) and from
@@ -113,6 +116,12 @@ def make_hook(budget_ratio, rounds):
     return hook
 
 
+def select_image(hook, key, logits, data_sample):
+    """The hook's ``select_image`` with the number of selected pixels."""
+    new, selected = hook.select_image(key, logits, data_sample)
+    return new, int(selected.sum())
+
+
 def test_toy_scores_rank_as_designed():
     from mmda.active import region_scores
     score = region_scores(toy_logits(), 1)[0]
@@ -126,7 +135,7 @@ def test_select_image_picks_the_best_region():
     # 1 round, budget 9 / 144 pixels: ceil(144 * 0.0625 / 9) = 1 region
     hook = make_hook(0.0625, 1)
     gt = toy_gt()
-    new, count = hook.select_image('img', toy_logits(), sample_with_gt(gt))
+    new, count = select_image(hook, 'img', toy_logits(), sample_with_gt(gt))
     expected = np.full((H, W), UNTOUCHED, np.uint8)
     expected[3:8, 4:9] = ACTIVE  # the 5 x 5 window around (5, 6)
     expected[4:7, 5:8] = gt[4:7, 5:8]  # its 3 x 3 region, labelled
@@ -143,7 +152,7 @@ def test_budget_caps_the_picks():
     # regions per round
     hook = make_hook(0.25, 2)
     gt = toy_gt()
-    new, count = hook.select_image('fresh', toy_logits(), sample_with_gt(gt))
+    new, count = select_image(hook, 'fresh', toy_logits(), sample_with_gt(gt))
     assert count == 18
     assert np.array_equal(new, expected_map([P1, P2], gt))
 
@@ -153,7 +162,7 @@ def test_budget_caps_the_picks():
     old[10:12, 0:10] = 1
     hook.ledger.update('busy', old)
     assert hook.ledger.budget_left('busy', (H, W)) == 16
-    new, count = hook.select_image('busy', toy_logits(), sample_with_gt(gt))
+    new, count = select_image(hook, 'busy', toy_logits(), sample_with_gt(gt))
     assert count == 9
     assert np.array_equal(new, expected_map([P1], gt, old))
     assert hook.ledger.update('busy', new) == 9
@@ -162,7 +171,7 @@ def test_budget_caps_the_picks():
     # 30 labelled: 6 left, less than a region: nothing is picked
     old[9, 0:10] = 1
     hook.ledger.update('full', old)
-    new, count = hook.select_image('full', toy_logits(), sample_with_gt(gt))
+    new, count = select_image(hook, 'full', toy_logits(), sample_with_gt(gt))
     assert count == 0 and np.array_equal(new, old)
 
 
@@ -171,18 +180,18 @@ def test_next_round_never_relabels():
     hook = make_hook(0.125, 2)
     gt = toy_gt()
     logits = toy_logits()
-    first, count = hook.select_image('img', logits, sample_with_gt(gt))
+    first, count = select_image(hook, 'img', logits, sample_with_gt(gt))
     assert count == 9
     assert hook.ledger.update('img', first) == 9
     # the same prediction again: P1 is active, P2 is next
-    second, count = hook.select_image('img', logits, sample_with_gt(gt))
+    second, count = select_image(hook, 'img', logits, sample_with_gt(gt))
     assert count == 9
     assert np.array_equal(second, expected_map([P1, P2], gt))
     labelled = first < ACTIVE
     assert np.array_equal(second[labelled], first[labelled])
     assert hook.ledger.update('img', second) == 9
     # budget spent: a third call picks nothing
-    third, count = hook.select_image('img', logits, sample_with_gt(gt))
+    third, count = select_image(hook, 'img', logits, sample_with_gt(gt))
     assert count == 0 and np.array_equal(third, second)
 
 
@@ -190,13 +199,13 @@ def test_region_overlapping_an_earlier_label_keeps_it():
     # a pixel of P1's region labelled before (with a class the ground truth
     # disagrees with): P1's centre is still the best pick, its region is
     # labelled except that pixel, which keeps its label
-    hook = make_hook(0.0625, 1)
+    # budget 18 pixels, 1 round: 2 regions, capped to 1 by the 17 left
+    hook = make_hook(18 / 144, 1)
     gt = toy_gt()
     old = np.full((H, W), UNTOUCHED, np.uint8)
     old[4, 5] = (gt[4, 5] + 1) % 3
-    hook.ledger = ActiveLabelLedger(C, budget_ratio=18 / 144)
     hook.ledger.update('img', old)
-    new, count = hook.select_image('img', toy_logits(), sample_with_gt(gt))
+    new, count = select_image(hook, 'img', toy_logits(), sample_with_gt(gt))
     assert count == 8
     assert new[4, 5] == old[4, 5] != gt[4, 5]
     expected = expected_map([P1], gt)
@@ -230,12 +239,89 @@ def test_hook_arguments():
                             budget_ratio=0.)
     with pytest.raises(ValueError, match='mode'):
         ActiveSelectionHook(dataloader=dict(), select_iters=[2], mode='box')
+    # (strategy keys: tests/test_acquisition_strategies.py)
     hook = ActiveSelectionHook(
         dataloader=dict(batch_size=4, sampler=dict(type='InfiniteSampler')),
         select_iters=[2])
     # the scoring sampler never pads nor shuffles (DDP shards exactly)
     assert hook.dataloader_cfg['sampler'] == dict(
         type='DefaultSampler', shuffle=False, round_up=False)
+
+
+def contract_case(tmp_path, model, train_dataset, num_classes=19):
+    """A hook and a fake runner for the checks of ``before_train``."""
+    from types import SimpleNamespace
+
+    from mmengine.logging import MMLogger
+    hook = make_hook(0.022, 1)
+    hook._dataloader = SimpleNamespace(dataset=SimpleNamespace(
+        metainfo=dict(classes=tuple(f'c{i}' for i in range(num_classes)))))
+    runner = SimpleNamespace(
+        model=model, train_dataloader=SimpleNamespace(dataset=train_dataset),
+        work_dir=str(tmp_path), iter=0, rank=0,
+        logger=MMLogger.get_instance('test_active_selection_hook'))
+    return hook, runner
+
+
+def test_contract_with_model_and_dataset(tmp_path):
+    from types import SimpleNamespace
+
+    from mmda.datasets.transforms import LoadActiveLabels
+    init_default_scope('mmseg')
+    ripu = MODELS.build(Config.fromfile(RA_CONFIG).model)  # 19 classes
+
+    def stream(*transforms):
+        return SimpleNamespace(pipeline=SimpleNamespace(
+            transforms=list(transforms)))
+
+    loader = LoadActiveLabels()
+    # the target stream of a named-stream dataset has LoadActiveLabels
+    train_set = SimpleNamespace(datasets=dict(source=stream(),
+                                              target=stream(loader)))
+    hook, runner = contract_case(tmp_path, ripu, train_set)
+    hook.before_train(runner)
+    assert loader.ledger_dir == str(tmp_path / 'active_ledger')
+    assert ActiveLabelLedger.load(loader.ledger_dir).num_rounds == 0
+
+    hook, runner = contract_case(tmp_path, torch.nn.Linear(2, 2), train_set)
+    with pytest.raises(TypeError, match='ActiveSelectionHook needs a model '
+                       'with one deployable segmentor.*the model is Linear'):
+        hook.before_train(runner)
+    hook, runner = contract_case(tmp_path, ripu, train_set, num_classes=16)
+    with pytest.raises(ValueError, match='ActiveSelectionHook: the model '
+                       'RIPU predicts 19 classes but its scoring dataset '
+                       'SimpleNamespace has 16'):
+        hook.before_train(runner)
+    hook, runner = contract_case(tmp_path, ripu, stream())
+    with pytest.raises(RuntimeError, match='ActiveSelectionHook: the '
+                       'training dataset SimpleNamespace has no '
+                       'LoadActiveLabels.*model RIPU'):
+        hook.before_train(runner)
+
+
+def test_resume_refuses_another_strategy(tmp_path):
+    from types import SimpleNamespace
+
+    from mmda.datasets.transforms import LoadActiveLabels
+    init_default_scope('mmseg')
+    ripu = MODELS.build(Config.fromfile(RA_CONFIG).model)
+    train_set = SimpleNamespace(pipeline=SimpleNamespace(
+        transforms=[LoadActiveLabels()]))
+    hook, runner = contract_case(tmp_path, ripu, train_set)
+    hook.ledger = ActiveLabelLedger(19, budget_ratio=0.022)
+    checkpoint = {}
+    hook.before_save_checkpoint(runner, checkpoint)
+    assert checkpoint['active_strategy'] == dict(
+        type='RegionImpurityUncertainty', budget_ratio=0.022, radius=1,
+        normalizer=None)
+    checkpoint['active_strategy'] = dict(
+        type='RandomRegions', budget_ratio=0.022, radius=1, seed=0)
+    hook.after_load_checkpoint(runner, checkpoint)
+    runner.iter = 2
+    with pytest.raises(RuntimeError, match="selected with the strategy "
+                       "{'type': 'RandomRegions'.*the config says "
+                       "{'type': 'RegionImpurityUncertainty'"):
+        hook.before_train(runner)
 
 
 # ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import TASK_UTILS
 
 from conftest import REPO, run_tool
-from mmda.active import FileAnnotator
+from mmda.active import AnnotationRequest, BaseAnnotator, FileAnnotator
 from mmda.active.annotation_exchange import (AnnotationError, check_round,
                                              export_requests, import_labels,
                                              label_status, read_manifest)
@@ -256,35 +256,102 @@ def test_all_problems_are_reported_at_once(filled):
 # ----------------------------------------------------------------------------
 # the annotator and the tool
 # ----------------------------------------------------------------------------
-def test_file_annotator(tmp_path):
+def file_annotator(work_dir):
+    """A FileAnnotator set up as the hook does before training."""
     init_default_scope('mmseg')
     annotator = TASK_UTILS.build(dict(type='FileAnnotator'))
-    assert isinstance(annotator, FileAnnotator) and annotator.requires_pause
-    work_dir = str(tmp_path)
+    annotator.setup(str(work_dir), CLASSES)
+    return annotator
+
+
+def submit(annotator, round_no, requests):
+    """Request ``requests`` (two batches, as the hook's scoring loop does)
+    and submit the round; returns its directory."""
+    picks = [AnnotationRequest(*r) for r in requests]
+    annotator.request(round_no, picks[:1])
+    annotator.request(round_no, picks[1:])
+    annotator.submit(round_no)
+    return annotator.round_dir(round_no)
+
+
+def test_file_annotator(tmp_path):
+    annotator = file_annotator(tmp_path)
+    assert isinstance(annotator, FileAnnotator)
+    assert isinstance(annotator, BaseAnnotator) and annotator.requires_pause
     requests = make_requests(tmp_path)
-    round_dir = annotator.export(work_dir, 1, requests, NUM_CLASSES, CLASSES)
-    assert round_dir == annotator.round_dir(work_dir, 1) == str(
-        tmp_path / 'annotation' / 'round_001')
-    assert len(annotator.pending(round_dir)) == 3
-    # re-exporting a round without labels replaces it (a rerun)
-    annotator.export(work_dir, 1, requests, NUM_CLASSES, CLASSES)
-    expected = annotate(round_dir, requests)
-    assert annotator.pending(round_dir) == []
+    round_dir = submit(annotator, 1, requests)
+    assert round_dir == str(tmp_path / 'annotation' / 'round_001')
+    manifest = read_manifest(round_dir)
+    assert [e['key'] for e in manifest['images']] == [k for k, _ in IMAGES]
+    assert manifest['class_names'] == CLASSES
+    assert len(annotator.pending(1)) == 3
     selected = {key: mask for key, _, mask in requests}
-    labels = annotator.collect(round_dir, selected)
+    with pytest.raises(AnnotationError, match='3 of 3 label files are '
+                       'missing'):
+        annotator.collect(1, selected)
+    # re-submitting a round without labels replaces it (a rerun)
+    round_dir = submit(annotator, 1, requests)
+    expected = annotate(round_dir, requests)
+    assert annotator.pending(1) == []
+    labels = annotator.collect(1, selected)
+    assert sorted(labels) == sorted(selected)
     assert all(np.array_equal(labels[k], v) for k, v in expected.items())
+    # a round with labels is never replaced
+    with pytest.raises(FileExistsError, match='holds 3 label file'):
+        submit(annotator, 1, requests)
     # the exchange must hold exactly the selection being resumed
     other = dict(selected)
     other[KEY] = ~other[KEY]
     with pytest.raises(AnnotationError, match=f'masks/{KEY}.png is not'):
-        annotator.collect(round_dir, other)
+        annotator.collect(1, other)
     del other[KEY]
     with pytest.raises(AnnotationError, match='another run'):
-        annotator.collect(round_dir, other)
-    with pytest.raises(RuntimeError, match='whole rounds'):
-        annotator(KEY, torch.zeros(2, 2, dtype=torch.bool), None)
+        annotator.collect(1, other)
     with pytest.raises(AnnotationError, match='manifest.json is missing'):
-        annotator.pending(str(tmp_path / 'annotation' / 'round_009'))
+        annotator.pending(9)
+    # nothing requested: nothing written
+    annotator.submit(2)
+    assert not osp.exists(annotator.round_dir(2))
+    instructions = annotator.instructions(1)
+    assert f'{round_dir}/labels/<key>.png' in instructions
+    assert f'active_annotation.py check {round_dir}' in instructions
+    with pytest.raises(RuntimeError, match='setup'):
+        FileAnnotator().round_dir(1)
+
+
+def test_simulated_annotator():
+    from mmengine.structures import PixelData
+
+    from mmseg.structures import SegDataSample
+    init_default_scope('mmseg')
+    annotator = TASK_UTILS.build(dict(type='SimulatedAnnotator'))
+    assert isinstance(annotator, BaseAnnotator)
+    assert not annotator.requires_pause
+    gt = np.arange(30, dtype=np.int64).reshape(5, 6) % NUM_CLASSES
+    gt[0, 0] = 255
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=torch.from_numpy(gt)[None])
+    mask = np.zeros((5, 6), bool)
+    mask[0, :3] = mask[4, 5] = True
+    annotator.request(1, [AnnotationRequest('a', 'a.png', mask, sample)])
+    labels = annotator.collect(1, {'a': mask})
+    want = np.full((5, 6), 255, np.uint8)
+    want[mask] = gt[mask]
+    assert labels['a'].dtype == np.uint8
+    assert np.array_equal(labels['a'], want)
+    # answered once; another selection or round was not requested
+    with pytest.raises(KeyError, match='not requested'):
+        annotator.collect(1, {'a': mask})
+    annotator.request(2, [AnnotationRequest('a', 'a.png', mask, sample)])
+    with pytest.raises(KeyError, match='not requested'):
+        annotator.collect(2, {'a': ~mask})
+    with pytest.raises(KeyError, match='LoadDAAnnotations'):
+        annotator.request(1, [AnnotationRequest('b', 'b.png', mask,
+                                                SegDataSample())])
+    with pytest.raises(ValueError, match='after Resize'):
+        annotator.request(1, [AnnotationRequest('b', 'b.png',
+                                                np.zeros((2, 2), bool),
+                                                sample)])
 
 
 def write_cityscapes_gt(root, shapes, seed=2):
@@ -307,9 +374,7 @@ def write_cityscapes_gt(root, shapes, seed=2):
 def test_tool_status_simulate_check(tmp_path, capsys):
     work_dir = tmp_path / 'work'
     requests = make_requests(tmp_path)
-    annotator = FileAnnotator()
-    round_dir = annotator.export(str(work_dir), 1, requests, NUM_CLASSES,
-                                 CLASSES)
+    round_dir = submit(file_annotator(work_dir), 1, requests)
     assert tool(['export-status', str(work_dir)]) == 0
     out = capsys.readouterr().out
     assert '3 images requested, 0 labelled (waiting for labels)' in out
@@ -357,6 +422,7 @@ def make_file_hook(tmp_path, budget_ratio=0.25):
     hook.ledger_root = str(tmp_path / 'active_ledger')
     hook._dataloader = SimpleNamespace(dataset=SimpleNamespace(
         metainfo=dict(classes=('a', 'b', 'c'))))
+    hook.annotator.setup(str(tmp_path), ('a', 'b', 'c'))
     runner = SimpleNamespace(
         rank=0, iter=3, work_dir=str(tmp_path),
         logger=MMLogger.get_instance('test_annotation_exchange'))
@@ -369,15 +435,16 @@ def test_hook_pause_and_import_without_training(tmp_path):
     logits = torch.zeros(3, 12, 12)
     logits[:, 4:7, 4:7] = torch.randn(3, 3, 3, generator=torch.Generator(
     ).manual_seed(0))
-    new_map, selected = hook.select_pixels('img', logits)
+    # the scoring loop's step: select, request (not answered yet)
+    new_map, selected = hook.select_image('img', logits, None, 'img.png')
     assert selected.sum() > 0 and not np.any(new_map < ACTIVE)
     merged = [('img', encode_map(new_map),
-               encode_map(selected.astype(np.uint8)), 'img.png')]
+               encode_map(selected.astype(np.uint8)))]
     hook._request_labels(runner, 1, 3, merged)
     # exported, nothing recorded, waiting
     assert hook._pending['round'] == 1 and hook._stop_for_annotation
     assert hook.ledger.num_rounds == 0
-    round_dir = hook.annotator.round_dir(runner.work_dir, 1)
+    round_dir = hook.annotator.round_dir(1)
     assert read_manifest(round_dir)['class_names'] == ['a', 'b', 'c']
     with pytest.raises(AnnotationError, match='1 of 1 label files'):
         hook._import_pending(runner)
@@ -405,7 +472,7 @@ def test_hook_does_not_stop_when_nothing_is_selected(tmp_path):
     hook, runner = make_file_hook(tmp_path)
     empty = np.full((12, 12), UNTOUCHED, np.uint8)
     merged = [('img', encode_map(empty),
-               encode_map(np.zeros((12, 12), np.uint8)), 'img.png')]
+               encode_map(np.zeros((12, 12), np.uint8)))]
     hook._request_labels(runner, 1, 3, merged)
     assert hook._pending is None and not hook._stop_for_annotation
     assert hook.ledger.num_rounds == 1

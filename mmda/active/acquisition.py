@@ -8,7 +8,10 @@
   ``K = 32``), label single pixels and suppress the window around each.
 
 Both return the pixels to label in this round and the updated active mask;
-the per-round counts come from :mod:`.budget`.
+the per-round counts come from :mod:`.budget`. These are the functional form
+of the strategies :class:`~mmda.active.RegionImpurityUncertainty` and
+:class:`~mmda.active.PixelImpurityUncertainty`, which the
+:class:`~mmda.engine.ActiveSelectionHook` uses.
 """
 from typing import Optional, Tuple
 

@@ -156,6 +156,27 @@ def region_impurity(logits: Tensor,
     return _impurity(logits.argmax(dim=0), num_classes, radius, norm, count)
 
 
+def region_uncertainty(logits: Tensor,
+                       radius: int,
+                       normalizer: Optional[float] = None) -> Tensor:
+    """Prediction uncertainty: mean :func:`pixel_entropy` per window.
+
+    The ``U`` of :func:`region_scores`, without the impurity (whose class
+    histograms cost the most).
+
+    Args:
+        logits (Tensor): ``C x H x W`` logits of one image.
+        radius (int): Region half-size ``K``.
+        normalizer (float, optional): As in :func:`pixel_entropy`.
+
+    Returns:
+        Tensor: ``H x W`` float32 uncertainty.
+    """
+    entropy = pixel_entropy(logits, normalizer)
+    count = window_pixel_count(*logits.shape[1:], radius, logits.device)
+    return (box_sum(entropy, radius) / count).float()
+
+
 def region_scores(logits: Tensor,
                   radius: int,
                   normalizer: Optional[float] = None

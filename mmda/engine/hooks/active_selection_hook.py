@@ -8,26 +8,39 @@ import torch
 from mmengine.dist import all_gather_object, barrier, get_dist_info
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.utils import ProgressBar
 
 from mmseg.registry import HOOKS, TASK_UTILS
-from ...active import (pixel_annotate, pixels_per_round, region_annotate,
-                       regions_per_round)
-from ...active.annotation_exchange import AnnotationError
+from ...active.annotators import AnnotationRequest, BaseAnnotator
 from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                     ActiveLabelLedger, decode_map,
                                     encode_map)
+from ...active.strategies import BaseAcquisitionStrategy
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
+from ...models.segmentors import deployable_segmentor
+from ...models.utils import unwrap
 from .resumable_checkpoint import save_resumable_checkpoint
 
 
-def _iter_transforms(dataset):
-    """Every transform of ``dataset``'s pipelines, through wrappers."""
-    for child in ('source', 'target', 'dataset'):
-        if hasattr(dataset, child):
-            yield from _iter_transforms(getattr(dataset, child))
+def _iter_transforms(dataset, seen=None):
+    """Every transform of ``dataset``'s pipelines, through wrappers and
+    named streams (``source``/``target``/``dataset``, ``datasets``)."""
+    seen = set() if seen is None else seen
+    if id(dataset) in seen:
+        return
+    seen.add(id(dataset))
+    children = [
+        getattr(dataset, name) for name in ('source', 'target', 'dataset')
+        if hasattr(dataset, name)
+    ]
+    streams = getattr(dataset, 'datasets', None)
+    if isinstance(streams, dict):
+        children += list(streams.values())
+    elif isinstance(streams, (list, tuple)):
+        children += list(streams)
+    for child in children:
+        yield from _iter_transforms(child, seen)
     pipeline = getattr(dataset, 'pipeline', None)
     for t in getattr(pipeline, 'transforms', []):
         yield t
@@ -43,36 +56,100 @@ def _with_labels(new_map: np.ndarray, selected: np.ndarray,
     return new_map
 
 
+#: The hook's original keys (RIPU's two modes), kept as a short form of
+#: ``strategy``: key -> (mode, strategy argument).
+LEGACY_KEYS = {
+    'budget_ratio': ('region', 'budget_ratio'),
+    'radius': ('region', 'radius'),
+    'normalizer': ('region', 'normalizer'),
+    'pixels_per_image': ('pixel', 'pixels_per_image'),
+    'pa_radius': ('pixel', 'radius'),
+    'pa_reference_size': ('pixel', 'reference_size'),
+}
+LEGACY_STRATEGIES = {
+    'region': 'RegionImpurityUncertainty',
+    'pixel': 'PixelImpurityUncertainty',
+}
+
+
+def strategy_of_legacy_keys(mode: Optional[str] = None, **keys) -> dict:
+    """The strategy config that the hook's original keys stand for.
+
+    ``mode='region'`` (the default) with ``budget_ratio``, ``radius`` and
+    ``normalizer`` is :class:`~mmda.active.RegionImpurityUncertainty`
+    (RIPU RA); ``mode='pixel'`` with ``pixels_per_image``, ``pa_radius`` and
+    ``pa_reference_size`` is :class:`~mmda.active.PixelImpurityUncertainty`
+    (RIPU PA, ``pa_radius`` -> ``radius``, ``pa_reference_size`` ->
+    ``reference_size``). Keys left ``None`` take the strategy's defaults
+    (RA 2.2 %, K = 1; PA 40 pixels at 640 x 1280, K = 32).
+    """
+    mode = 'region' if mode is None else mode
+    if mode not in LEGACY_STRATEGIES:
+        raise ValueError("ActiveSelectionHook: mode must be 'region' or "
+                         f"'pixel', got {mode!r}")
+    given = {k: v for k, v in keys.items() if v is not None}
+    unknown = sorted(set(given) - set(LEGACY_KEYS))
+    if unknown:
+        raise TypeError(f'ActiveSelectionHook: unknown keys {unknown}')
+    other = sorted(k for k in given if LEGACY_KEYS[k][0] != mode)
+    if other:
+        raise ValueError(
+            f'ActiveSelectionHook: {", ".join(other)} do(es) not apply to '
+            f'mode={mode!r}')
+    cfg = dict(type=LEGACY_STRATEGIES[mode])
+    cfg.update({LEGACY_KEYS[k][1]: v for k, v in given.items()})
+    return cfg
+
+
 @HOOKS.register_module()
 class ActiveSelectionHook(Hook):
-    """RIPU's active-selection rounds: score the target, pick, annotate.
+    """Active-selection rounds (RIPU): score the target, pick, annotate.
 
     At each iteration of ``select_iters`` every target-train image is
-    scored at label resolution with the model in eval mode, the most
-    informative regions (region-based annotating, RA) or pixels (pixel-based
-    annotating, PA) are picked with :mod:`mmda.active`, an annotator labels
-    them, and the :class:`~mmda.active.ActiveLabelLedger` records them.
+    scored at label resolution with the model in eval mode; the acquisition
+    ``strategy`` (``TASK_UTILS``, see :mod:`mmda.active.strategies`) picks
+    the regions or pixels to label, the ``annotator`` (see
+    :class:`~mmda.active.BaseAnnotator`) labels them, and the
+    :class:`~mmda.active.ActiveLabelLedger` records them. The hook owns the
+    scheduling, the ledger and its persistence, and the checks that the run
+    can select at all; what is picked is the strategy's, who labels is the
+    annotator's.
 
-    * **Budget**: RA labels ``budget_ratio`` of each image's pixels, split
-      equally over the rounds; PA ``pixels_per_image`` pixels at the
-      ``pa_reference_size`` resolution, rescaled to the label resolution.
-      The ledger refuses any update that relabels a pixel and, in RA, one
-      that exceeds the budget; the PA budget is applied by the selection
-      (:meth:`select_pixels`).
+    * **Strategies**: ``RegionImpurityUncertainty`` (RIPU's region-based
+      annotating, RA), ``PixelImpurityUncertainty`` (RIPU's pixel-based
+      annotating, PA), and, at RA's budget and region shape, the ablations
+      ``RandomRegions``, ``UncertaintyOnly`` and ``ImpurityOnly``. The
+      original keys (``mode``, ``budget_ratio``, ``radius``, ``normalizer``,
+      ``pixels_per_image``, ``pa_radius``, ``pa_reference_size``) remain a
+      short form of RA and PA (:func:`strategy_of_legacy_keys`); give
+      either them or ``strategy``.
+    * **Budget**: the strategy's; in RA ``budget_ratio`` of each image's
+      pixels split equally over the rounds, in PA ``pixels_per_image``
+      pixels at a reference size. The ledger refuses any update that
+      relabels a pixel and, for a budget that is a fraction of the image
+      (RA and its ablations), one that exceeds it.
+    * **Contract** (``before_train``): the model must have a deployable
+      segmentor (:func:`~mmda.models.segmentors.deployable_segmentor`:
+      the hook scores the target with it) predicting the scoring set's
+      classes, and the training set's target pipeline must hold
+      :class:`~mmda.datasets.transforms.LoadActiveLabels`; otherwise it
+      stops with an error naming the hook and the model or dataset.
     * **DDP**: images are split across ranks (``DefaultSampler`` without
       padding); the new maps are all-gathered so every rank ends the round
-      with the same ledger.
-    * **Persistence**: the ledger is saved into every checkpoint and
-      published under ``<work_dir>/<ledger_dir>`` (atomically, see
-      :mod:`mmda.active.label_ledger`), where the training pipeline's
-      :class:`~mmda.datasets.transforms.LoadActiveLabels` reads it. A resumed
-      run continues with the exact ledger of its checkpoint.
+      with the same ledger. Strategies depend only on the image and the
+      round, so the picks do not depend on the number of ranks.
+    * **Persistence**: the ledger (and the strategy's config) is saved into
+      every checkpoint and published under ``<work_dir>/<ledger_dir>``
+      (atomically, see :mod:`mmda.active.label_ledger`), where the training
+      pipeline's :class:`~mmda.datasets.transforms.LoadActiveLabels` reads
+      it. A resumed run continues with the exact ledger of its checkpoint,
+      and refuses a strategy other than the checkpoint's.
     * **Human annotation**: with an annotator that ``requires_pause``
-      (:class:`~mmda.active.FileAnnotator`), a round exports its selection
-      as annotation requests (``<work_dir>/annotation/round_<k>/``), saves
-      ``iter_<k>_annotation.pth`` (with the pending selection) as the
-      latest checkpoint and stops training. ``--resume`` then imports the
-      labels (without scoring again), records the round and trains on.
+      (:class:`~mmda.active.FileAnnotator`), a round submits its selection
+      as annotation requests, saves ``iter_<k>_annotation.pth`` (with the
+      pending selection) as the latest checkpoint and stops training.
+      ``--resume`` then collects the labels (without scoring again), records
+      the round and trains on.
     * After a round the training data stream restarts at the next
       iteration (:class:`~mmda.engine.SeekableIterBasedTrainLoop`), so
       every later batch carries the new labels.
@@ -85,21 +162,25 @@ class ActiveSelectionHook(Hook):
             ``DefaultSampler``.
         select_iters (Sequence[int]): Iterations after which a round runs
             (RIPU: 10k, 12k, 14k, 16k, 18k).
-        mode (str): ``'region'`` (RA) or ``'pixel'`` (PA).
-        budget_ratio (float): RA budget, fraction of pixels per image.
-        radius (int): RA region half-size K (regions are (2K+1)²,
-            suppression windows (4K+1)²). Defaults to 1.
-        normalizer (float, optional): RA entropy/impurity normaliser;
-            ``None`` is ln C, ``math.log(19)`` reproduces the original on 16
-            classes.
-        pixels_per_image (int): PA budget at ``pa_reference_size``.
-        pa_radius (int): PA window half-size. Defaults to 32 (65×65).
-        pa_reference_size (tuple): (H, W) the PA budget refers to.
+        strategy (dict, optional): Acquisition strategy config
+            (``TASK_UTILS``), e.g. ``dict(type='RegionImpurityUncertainty',
+            budget_ratio=0.022, radius=1)``. Defaults to the one the legacy
+            keys describe (RA 2.2 %).
         annotator (dict): Annotator config (``TASK_UTILS``):
             ``SimulatedAnnotator`` (ground truth) or ``FileAnnotator``
             (people, stop and resume).
         ledger_dir (str): Ledger directory, relative to the work dir.
         num_vis (int): Images per round drawn into ``<ledger_dir>/vis``.
+        mode (str, optional): Legacy: ``'region'`` (RA) or ``'pixel'`` (PA).
+        budget_ratio (float, optional): Legacy RA: labelled fraction of
+            each image.
+        radius (int, optional): Legacy RA: region half-size K.
+        normalizer (float, optional): Legacy RA: entropy normaliser.
+        pixels_per_image (int, optional): Legacy PA: pixel budget at
+            ``pa_reference_size``.
+        pa_radius (int, optional): Legacy PA: window half-size.
+        pa_reference_size (tuple, optional): Legacy PA: (H, W) of the
+            budget.
     """
 
     priority = 'NORMAL'  # before CheckpointHook: checkpoints hold the round
@@ -107,43 +188,61 @@ class ActiveSelectionHook(Hook):
     def __init__(self,
                  dataloader: dict,
                  select_iters: Sequence[int],
-                 mode: str = 'region',
-                 budget_ratio: float = 0.022,
-                 radius: int = 1,
-                 normalizer: Optional[float] = None,
-                 pixels_per_image: int = 40,
-                 pa_radius: int = 32,
-                 pa_reference_size: Tuple[int, int] = (640, 1280),
+                 strategy: Optional[dict] = None,
                  annotator: dict = dict(type='SimulatedAnnotator'),
                  ledger_dir: str = 'active_ledger',
-                 num_vis: int = 4):
-        if mode not in ('region', 'pixel'):
-            raise ValueError(f"ActiveSelectionHook: mode must be 'region' or "
-                             f"'pixel', got {mode!r}")
+                 num_vis: int = 4,
+                 mode: Optional[str] = None,
+                 budget_ratio: Optional[float] = None,
+                 radius: Optional[int] = None,
+                 normalizer: Optional[float] = None,
+                 pixels_per_image: Optional[int] = None,
+                 pa_radius: Optional[int] = None,
+                 pa_reference_size: Optional[Tuple[int, int]] = None):
         if not select_iters or sorted(set(select_iters)) != list(
                 select_iters):
             raise ValueError('ActiveSelectionHook: select_iters must be a '
                              f'non-empty increasing list, got {select_iters}')
-        if mode == 'region' and not 0. < budget_ratio <= 1.:
-            raise ValueError(f'ActiveSelectionHook: budget_ratio must be in '
-                             f'(0, 1], got {budget_ratio}')
+        legacy = dict(
+            budget_ratio=budget_ratio,
+            radius=radius,
+            normalizer=normalizer,
+            pixels_per_image=pixels_per_image,
+            pa_radius=pa_radius,
+            pa_reference_size=pa_reference_size)
+        if strategy is None:
+            strategy = strategy_of_legacy_keys(mode, **legacy)
+        elif mode is not None or any(v is not None
+                                     for v in legacy.values()):
+            given = ['mode'] * (mode is not None) + [
+                k for k, v in legacy.items() if v is not None
+            ]
+            raise ValueError(
+                'ActiveSelectionHook: give either strategy or the legacy '
+                f'keys (mode, budget_ratio, ...), not both: got strategy '
+                f'{strategy.get("type")!r} and {", ".join(given)}; move '
+                'them into the strategy config')
+        self.strategy = TASK_UTILS.build(strategy)
+        if not isinstance(self.strategy, BaseAcquisitionStrategy):
+            raise TypeError(
+                f'ActiveSelectionHook: strategy {type(self.strategy).__name__}'
+                ' is no acquisition strategy (BaseAcquisitionStrategy)')
+        self.annotator = TASK_UTILS.build(annotator)
+        if not isinstance(self.annotator, BaseAnnotator):
+            raise TypeError(
+                f'ActiveSelectionHook: annotator '
+                f'{type(self.annotator).__name__} is no annotator '
+                '(BaseAnnotator)')
         self.dataloader_cfg = dict(dataloader)
         self.dataloader_cfg['sampler'] = dict(
             type='DefaultSampler', shuffle=False, round_up=False)
         self.select_iters = list(select_iters)
-        self.mode = mode
-        self.budget_ratio = budget_ratio
-        self.radius = radius
-        self.normalizer = normalizer
-        self.pixels_per_image = pixels_per_image
-        self.pa_radius = pa_radius
-        self.pa_reference_size = tuple(pa_reference_size)
-        self.annotator = TASK_UTILS.build(annotator)
         self.ledger_dir_name = ledger_dir
         self.num_vis = num_vis
         self._paths: Optional[dict] = None  # ledger key -> image path
         self.ledger: Optional[ActiveLabelLedger] = None
         self._checkpoint_state = None
+        self._checkpoint_strategy = None
         self._dataloader = None
         # a round exported for human annotation, waiting for its labels:
         # dict(round, iter, maps={key: PNG}, selected={key: PNG})
@@ -157,14 +256,13 @@ class ActiveSelectionHook(Hook):
         return len(self.select_iters)
 
     def _new_ledger(self, num_classes: int) -> ActiveLabelLedger:
-        if self.mode == 'region':
-            return ActiveLabelLedger(
-                num_classes, budget_ratio=self.budget_ratio)
-        # PA budgets depend on the image size: select_pixels applies them.
-        return ActiveLabelLedger(num_classes)
+        # a budget that is no fraction of the image (PA) is applied by the
+        # selection alone (select_pixels)
+        return ActiveLabelLedger(
+            num_classes, budget_ratio=self.strategy.ledger_budget_ratio)
 
-    def _num_classes(self, runner) -> int:
-        return len(self._get_dataloader(runner).dataset.metainfo['classes'])
+    def _classes(self, runner) -> Sequence[str]:
+        return self._get_dataloader(runner).dataset.metainfo['classes']
 
     def _get_dataloader(self, runner):
         if self._dataloader is None:
@@ -175,31 +273,74 @@ class ActiveSelectionHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._checkpoint_state = checkpoint.get('active_ledger')
         self._checkpoint_pending = checkpoint.get('active_pending')
+        self._checkpoint_strategy = checkpoint.get('active_strategy')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['active_ledger'] = self.ledger.state_dict()
+        checkpoint['active_strategy'] = self.strategy.config()
         if self._pending is not None:
             checkpoint['active_pending'] = self._pending
 
-    def before_train(self, runner) -> None:
-        self.ledger_root = osp.join(runner.work_dir, self.ledger_dir_name)
+    def _check_model(self, runner, classes: Sequence[str]) -> None:
+        """The contract with the model: one deployable segmentor (whose
+        target predictions are scored) of the scoring set's classes."""
+        model = unwrap(runner.model)
+        try:
+            segmentor = deployable_segmentor(model)
+        except TypeError as err:
+            raise TypeError(
+                'ActiveSelectionHook needs a model with one deployable '
+                'segmentor, whose predictions on the target it scores, but '
+                f'the model is {type(model).__name__}: {err}') from err
+        num_classes = getattr(
+            getattr(segmentor, 'decode_head', None), 'num_classes', None)
+        if num_classes is not None and num_classes != len(classes):
+            scoring = self._get_dataloader(runner).dataset
+            raise ValueError(
+                f'ActiveSelectionHook: the model {type(model).__name__} '
+                f'predicts {num_classes} classes but its scoring dataset '
+                f'{type(scoring).__name__} has {len(classes)}: use the same '
+                'num_classes (protocol) for both')
+
+    def _connect_training_labels(self, runner) -> None:
+        """The contract with the training set: point every
+        LoadActiveLabels of its pipelines at the ledger; there must be
+        one."""
+        train_set = runner.train_dataloader.dataset
         found = 0
-        for transform in _iter_transforms(runner.train_dataloader.dataset):
+        for transform in _iter_transforms(train_set):
             if isinstance(transform, LoadActiveLabels):
                 transform.ledger_dir = self.ledger_root
                 found += 1
         if not found:
             raise RuntimeError(
-                'ActiveSelectionHook: the training target pipeline has no '
-                'LoadActiveLabels transform, so the selected labels would '
-                'never reach training')
-        self.ledger = self._new_ledger(self._num_classes(runner))
+                'ActiveSelectionHook: the training dataset '
+                f'{type(train_set).__name__} has no LoadActiveLabels '
+                'transform in its target pipeline, so the selected labels '
+                'would never reach training (the model '
+                f'{type(unwrap(runner.model)).__name__} would train without '
+                'them)')
+
+    def before_train(self, runner) -> None:
+        self.ledger_root = osp.join(runner.work_dir, self.ledger_dir_name)
+        classes = self._classes(runner)
+        self._check_model(runner, classes)
+        self._connect_training_labels(runner)
+        self.annotator.setup(runner.work_dir, classes)
+        self.ledger = self._new_ledger(len(classes))
         if runner.iter > 0:
             if self._checkpoint_state is None:
                 raise RuntimeError(
                     f'resumed at iteration {runner.iter} from a checkpoint '
                     'without an active-label ledger: it was not written by '
                     'a run with ActiveSelectionHook')
+            saved = self._checkpoint_strategy
+            if saved is not None and saved != self.strategy.config():
+                raise RuntimeError(
+                    f'ActiveSelectionHook: the checkpoint at iter '
+                    f'{runner.iter} selected with the strategy {saved}, the '
+                    f'config says {self.strategy.config()}: resume with the '
+                    'strategy of the run, or start a new run')
             self.ledger.load_state_dict(self._checkpoint_state,
                                         f'checkpoint at iter {runner.iter}')
             self.ledger.check_keys(
@@ -214,7 +355,7 @@ class ActiveSelectionHook(Hook):
             f'active-label ledger: {self.ledger.num_rounds} of '
             f'{self.num_rounds} rounds done, '
             f'{self.ledger.labelled_pixels()} pixels labelled '
-            f'({self.ledger_root})')
+            f'({self.ledger_root}); strategy {self.strategy!r}')
 
     def _publish(self, runner) -> None:
         if runner.rank == 0:
@@ -248,44 +389,21 @@ class ActiveSelectionHook(Hook):
                 logger='current',
                 level='WARNING')
 
-    def _budget(self, shape: Tuple[int, int]) -> Tuple[int, int]:
-        """(picks this round, pixels per pick) for an image of ``shape``."""
-        height, width = shape
-        if self.mode == 'region':
-            return (regions_per_round(height, width, self.budget_ratio,
-                                      self.num_rounds, self.radius),
-                    (2 * self.radius + 1)**2)
-        return (pixels_per_round(height, width, self.pixels_per_image,
-                                 self.num_rounds, self.pa_reference_size), 1)
-
     def _pixel_budget(self, shape: Tuple[int, int]) -> int:
-        if self.mode == 'region':
-            return self.ledger.budget_of(shape)
-        return self._budget(shape)[0] * self.num_rounds
-
-    def select_image(self, key: str, logits: torch.Tensor,
-                     data_sample) -> Tuple[np.ndarray, int]:
-        """One image's round: the new ledger map and its new labels."""
-        new, selected = self.select_pixels(key, logits)
-        labels = self.annotator(key, torch.from_numpy(selected), data_sample)
-        return _with_labels(new, selected, labels), int(selected.sum())
+        return self.strategy.image_budget(shape, self.num_rounds)
 
     def select_pixels(self, key: str,
                       logits: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
-        """One image's selection: its ledger map with the new active pixels
-        (not labelled yet) and the boolean mask of the pixels to label."""
+        """One image's selection in the current round: its ledger map with
+        the new active pixels (not labelled yet) and the boolean mask of
+        the pixels to label."""
         shape = tuple(logits.shape[-2:])
         old = self.ledger.get(key, shape)  # all untouched if never picked
-        picks, pick_area = self._budget(shape)
-        left = self._pixel_budget(shape) - self.ledger.labelled_pixels(key)
-        picks = max(0, min(picks, left // pick_area))
+        picks = self.strategy.num_picks(shape, self.num_rounds,
+                                        self.ledger.labelled_pixels(key))
         active = torch.from_numpy(old != UNTOUCHED).to(logits.device)
-        if self.mode == 'region':
-            selected, active = region_annotate(logits, active, picks,
-                                               self.radius, self.normalizer)
-        else:
-            selected, active = pixel_annotate(logits, active, picks,
-                                              self.pa_radius)
+        selected, active = self.strategy.select(logits, active, picks, key,
+                                                self.ledger.num_rounds + 1)
         # a labelled window may reach into suppressed (active) pixels of
         # earlier picks, never into labelled ones
         selected = selected.cpu().numpy() & (old >= ACTIVE)
@@ -293,12 +411,36 @@ class ActiveSelectionHook(Hook):
         new[active.cpu().numpy() & (old == UNTOUCHED)] = ACTIVE
         return new, selected
 
+    def select_image(self,
+                     key: str,
+                     logits: torch.Tensor,
+                     data_sample,
+                     img_path: str = '') -> Tuple[np.ndarray, np.ndarray]:
+        """One image's round: select, and request the labels of the
+        selected pixels.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: The new ledger map (with the
+            labels when the annotator answers at once, else the selection
+            as active pixels) and the selected mask.
+        """
+        new, selected = self.select_pixels(key, logits)
+        if not selected.any():
+            return new, selected
+        round_no = self.ledger.num_rounds + 1
+        self.annotator.request(
+            round_no,
+            [AnnotationRequest(key, img_path, selected, data_sample)])
+        if not self.annotator.requires_pause:
+            labels = self.annotator.collect(round_no, {key: selected})[key]
+            new = _with_labels(new, selected, labels)
+        return new, selected
+
     @torch.no_grad()
     def run_round(self, runner, iteration: int) -> None:
         """Score this rank's share of the target set, then merge."""
         rank, world_size = get_dist_info()
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap(runner.model)
         dataloader = self._get_dataloader(runner)
         round_no = self.ledger.num_rounds + 1
         runner.logger.info(
@@ -308,21 +450,17 @@ class ActiveSelectionHook(Hook):
         bar = ProgressBar(len(dataloader.sampler)) if rank == 0 else None
         was_training = model.training
         model.eval()
-        deferred = getattr(self.annotator, 'requires_pause', False)
+        deferred = self.annotator.requires_pause
         local: List[tuple] = []
         for data in dataloader:
             for sample in model.test_step(data):
                 key = LoadActiveLabels.key_of(sample.img_path)
-                if deferred:  # labelled later, by people
-                    new_map, selected = self.select_pixels(
-                        key, sample.seg_logits.data)
-                    local.append((key, encode_map(new_map),
-                                  encode_map(selected.astype(np.uint8)),
-                                  sample.img_path))
-                else:
-                    new_map, count = self.select_image(
-                        key, sample.seg_logits.data, sample)
-                    local.append((key, encode_map(new_map), count))
+                new_map, selected = self.select_image(
+                    key, sample.seg_logits.data, sample, sample.img_path)
+                local.append(
+                    (key, encode_map(new_map),
+                     encode_map(selected.astype(np.uint8)) if deferred else
+                     None))
                 if bar is not None:
                     bar.update()
         model.train(was_training)
@@ -367,36 +505,32 @@ class ActiveSelectionHook(Hook):
     # ------------------------------------------------ human annotation
     def _request_labels(self, runner, round_no: int, iteration: int,
                         merged: List[tuple]) -> None:
-        """Export a round's selection and stop training after this
-        iteration (the checkpoint is saved in :meth:`after_train`)."""
-        requests = []
-        for key, _, selected, img_path in merged:
-            mask = decode_map(selected, key) > 0
-            if mask.any():
-                requests.append((key, img_path, mask))
-        if not requests:  # budget spent: nothing to ask, no need to stop
+        """Submit a round's requests and stop training after this
+        iteration (the checkpoint is saved in :meth:`after_train`);
+        ``merged`` holds ``(key, new map, selected)`` PNGs of every image."""
+        self.annotator.submit(round_no)
+        num_pixels = [
+            int((decode_map(selected, key) > 0).sum())
+            for key, _, selected in merged
+        ]
+        if not any(num_pixels):  # budget spent: nothing asked, no stop
             self._commit_round(runner, round_no, iteration,
                                [(key, decode_map(data, key))
-                                for key, data, _, _ in merged])
+                                for key, data, _ in merged])
             return
         self._pending = dict(
             round=round_no,
             iter=iteration,
             maps={key: new_map
-                  for key, new_map, _, _ in merged},
+                  for key, new_map, _ in merged},
             selected={key: selected
-                      for key, _, selected, _ in merged})
-        classes = self._get_dataloader(runner).dataset.metainfo['classes']
-        if runner.rank == 0:
-            self.annotator.export(runner.work_dir, round_no, requests,
-                                  len(classes), classes)
-        barrier()
+                      for key, _, selected in merged})
         self._stop_for_annotation = True
         runner.logger.info(
             f'active selection round {round_no}/{self.num_rounds} at iter '
-            f'{iteration}: {sum(int(m.sum()) for _, _, m in requests)} '
-            f'pixels of {len(requests)} images to be labelled by people; '
-            'training stops after this iteration')
+            f'{iteration}: {sum(num_pixels)} pixels of '
+            f'{sum(n > 0 for n in num_pixels)} images to be labelled by '
+            'people; training stops after this iteration')
 
     def after_train(self, runner) -> None:
         if not self._stop_for_annotation:
@@ -407,24 +541,17 @@ class ActiveSelectionHook(Hook):
             runner, f'iter_{runner.iter}_annotation.pth',
             meta=dict(epoch=runner.epoch, iter=runner.iter))
         barrier()
-        round_dir = self.annotator.round_dir(runner.work_dir, round_no)
         config = getattr(runner.cfg, 'filename', None) or 'CONFIG'
         runner.logger.info(
             f'Training stopped at iteration {runner.iter} for the human '
-            f'annotation of active selection round {round_no}:\n'
-            f'  to label: {round_dir}/masks/<key>.png (255 = label this '
-            f'pixel), listed in {round_dir}/manifest.json\n'
-            f'  labels go to: {round_dir}/labels/<key>.png, one per mask: '
-            'single-channel uint8 class ids (trainIds), 255 = void, the size '
-            'of the image (see labels/README.txt)\n'
-            f'  check them: python tools/active_annotation.py check '
-            f'{round_dir}\n'
-            f'  then resume: python tools/train.py {config} --work-dir '
+            f'annotation of active selection round {round_no}:\n' +
+            self.annotator.instructions(round_no) +
+            f'\n  then resume: python tools/train.py {config} --work-dir '
             f'{runner.work_dir} --resume (plus this run\'s other options)\n'
             f'  checkpoint: {path}')
 
     def _import_pending(self, runner) -> None:
-        """Resume of a stopped round: import the people's labels, record
+        """Resume of a stopped round: collect the people's labels, record
         and publish the round."""
         pending = self._pending
         round_no, iteration = pending['round'], pending['iter']
@@ -436,29 +563,20 @@ class ActiveSelectionHook(Hook):
                 f'of round {round_no} (selected at iter {iteration}), which '
                 f'does not fit select_iters={self.select_iters} and the '
                 f'{self.ledger.num_rounds} rounds of its ledger')
-        if not getattr(self.annotator, 'requires_pause', False):
+        if not self.annotator.requires_pause:
             raise RuntimeError(
                 f'the checkpoint at iter {runner.iter} waits for the human '
                 f'labels of round {round_no}, but the annotator is '
                 f'{type(self.annotator).__name__}: resume with the '
-                'FileAnnotator of the run that stopped')
-        round_dir = self.annotator.round_dir(runner.work_dir, round_no)
+                'annotator of the run that stopped (e.g. FileAnnotator)')
         selected = {
             key: decode_map(data, key) > 0
             for key, data in pending['selected'].items()
         }
         requested = {k: m for k, m in selected.items() if m.any()}
-        missing = self.annotator.pending(round_dir)
-        if missing:
-            raise AnnotationError(
-                f'cannot resume: active selection round {round_no} waits '
-                f'for its labels; {len(missing)} of {len(requested)} label '
-                f'files are missing:\n  ' + '\n  '.join(missing) +
-                f'\nlabel them (see {round_dir}/labels/README.txt), then '
-                'resume again')
-        labels = self.annotator.collect(round_dir, requested)
+        labels = self.annotator.collect(round_no, requested)
         runner.logger.info(f'active selection round {round_no}: importing '
-                           f'the labels of {round_dir}')
+                           'the labels of the annotator')
         maps = []
         for key in sorted(selected):
             new_map = decode_map(pending['maps'][key], key)
