@@ -3,10 +3,6 @@
 # unlabelled); validation on the target val split.
 _base_ = './sim2real_common.py'
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
     dataset=dict(
         type='TwoDomainDataset',
         source={{_base_.source_train}},
