@@ -13,14 +13,13 @@
 # (checkpoints/resnet101-63fe2227.pth, relative to the working directory).
 # Data: data/synthia (SYNTHIA-RAND-CITYSCAPES), data/cityscapes.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/models/deeplabv2_r101_16.py',
     '../_base_/datasets/synthia_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_62k_stop40k.py',
     '../_base_/methods/ripu.py',
 ]
 model = _base_.pop('ripu_model')
-model.decode_head = dict(num_classes=16)
 train_dataloader = dict(
     sampler=_base_.pop('ripu_source_sampler'),
     dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))

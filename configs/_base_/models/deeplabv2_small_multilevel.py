@@ -3,10 +3,7 @@
 # (CE weight 0.1), as a MultiLevelEncoderDecoder (plain EncoderDecoder
 # weights).
 _base_ = './deeplabv2_small.py'
-model = dict(
-    type='MultiLevelEncoderDecoder',
-    auxiliary_head=dict(
-        _base_.model.decode_head,
-        in_channels=64,
-        in_index=0,
-        loss_decode=dict(_base_.model.decode_head.loss_decode, loss_weight=0.1)))
+# (the main head on another input, a tenth of the loss)
+model = dict(type='MultiLevelEncoderDecoder', auxiliary_head=dict(
+    _base_.model.decode_head, in_channels=64, in_index=0,
+    loss_decode=dict(_base_.model.decode_head.loss_decode, loss_weight=0.1)))
