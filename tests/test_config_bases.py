@@ -11,6 +11,12 @@ deliberate change to a recipe rewrites the stored file in the same commit:
 
 The stored form is canonical: keys sorted, tuples kept apart from lists
 (``{"__tuple__": [...]}``), the repository path replaced by ``<repo>``.
+
+The methods do not depend on DeepLab's layout: every method's sim2real
+experiment config with only its model base swapped for SegFormer's MiT-B0
+(``configs/_base_/models/segformer_mit-b0_small*.py``, random init) resolves
+to the same config but for the model, and trains a few iterations on the
+tiny benchmark.
 """
 import glob
 import json
@@ -20,6 +26,8 @@ import sys
 
 import pytest
 from mmengine.config import Config
+
+from conftest import NO_WORKERS, logged_metric, run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(REPO, 'configs')
@@ -111,6 +119,152 @@ def test_resolved_config_unchanged(name):
     if got != want:
         diff = _first_difference(json.loads(want), json.loads(got))
         pytest.fail(f'{name} resolves differently from {path}: {diff}')
+
+
+# ------------------------------------------------ a transformer model base
+#: method -> its sim2real experiment config (stage 2 names stage 1's)
+MIT_METHODS = {
+    'source-only':
+    'baselines/source-only_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'ripu': 'ripu/ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'minent': 'advent/minent_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'advent': 'advent/advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    'intrada':
+    'intrada/intrada_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+}
+#: DeepLab model base -> the MiT-B0 one that replaces it
+MIT_BASES = {
+    'deeplabv2_small.py': 'segformer_mit-b0_small.py',
+    'deeplabv2_small_multilevel.py': 'segformer_mit-b0_small_multilevel.py',
+}
+#: keys a model base sets (everything else must not change)
+MODEL_BASE_KEYS = ('backbone', 'decode_head', 'auxiliary_head')
+MIT_TINY = [
+    'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
+    'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1'
+] + NO_WORKERS
+
+
+def mit_config(method, out_dir):
+    """Write the method's sim2real config with its model base swapped for
+    MiT-B0 (the one text change) into ``out_dir``; return its path. Other
+    ``_base_`` paths are made absolute; IntraDA's stage-1 config is swapped
+    the same way."""
+    name = MIT_METHODS[method]
+    with open(osp.join(CONFIG_DIR, name)) as f:
+        text = f.read()
+    swapped = [
+        old for old in MIT_BASES if f"'../_base_/models/{old}'" in text
+    ]
+    if method == 'intrada':
+        assert not swapped  # the model base is stage 1's
+        stage1 = mit_config('advent', out_dir)
+        old = "'../" + MIT_METHODS['advent'] + "'"
+        assert text.count(old) == 1
+        text = text.replace(old, repr(stage1))
+    else:
+        assert len(swapped) == 1, (name, swapped)
+        old = f"'../_base_/models/{swapped[0]}'"
+        assert text.count(old) == 1
+        text = text.replace(
+            old, repr(osp.join(CONFIG_DIR, '_base_', 'models',
+                               MIT_BASES[swapped[0]])))
+    text = text.replace("'../_base_/",
+                        repr(osp.join(CONFIG_DIR, '_base_', ''))[:-1])
+    path = osp.join(str(out_dir), f'{method}_mit-b0.py')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def without_model_base(cfg):
+    """The resolved config minus what a model base sets."""
+    d = cfg.to_dict()
+    d.pop('norm_cfg')
+    segmentor = d['model'].get('segmentor', d['model'])
+    for key in MODEL_BASE_KEYS:
+        segmentor.pop(key, None)
+    return canonical(d)
+
+
+@pytest.mark.parametrize('method', sorted(MIT_METHODS))
+def test_mit_b0_swap_changes_only_the_model(method, tmp_path):
+    path = mit_config(method, tmp_path)
+    mit = Config.fromfile(path, import_custom_modules=False)
+    deeplab = Config.fromfile(
+        osp.join(CONFIG_DIR, MIT_METHODS[method]),
+        import_custom_modules=False)
+    assert without_model_base(mit) == without_model_base(deeplab)
+    segmentor = mit.model.get('segmentor', mit.model)
+    assert segmentor.backbone.type == 'MixVisionTransformer'
+    assert segmentor.decode_head.type == 'SegformerHead'
+    assert 'init_cfg' not in segmentor.backbone  # random init
+
+
+@pytest.fixture(scope='module')
+def mit_runs(sim2real_tiny):
+    """method -> work dir of its 3-iteration MiT-B0 run (trained once)."""
+    runs = {}
+
+    def train(method):
+        if method in runs:
+            return runs[method]
+        out = sim2real_tiny / 'mit_b0' / method
+        out.mkdir(parents=True)
+        config = mit_config(method, out)
+        options = list(MIT_TINY)
+        if method == 'ripu':  # a selection round inside the 3 iterations
+            options += [
+                'custom_hooks.0.select_iters=[1]',
+                'custom_hooks.0.dataloader.num_workers=0'
+            ]
+        if method == 'intrada':  # ranking with the AdvEnt run, stage 2
+            stage1 = osp.join(train('advent'), 'iter_3.pth')
+            run_tool([
+                osp.join(REPO, 'tools', 'intrada_pipeline.py'),
+                mit_config('advent', out), config, '--work-dir',
+                str(out / 'work'), '--stage1-checkpoint', stage1,
+                '--stage1-options', 'entropy_rank_dataloader.num_workers=0',
+                '--stage2-options'
+            ] + options,
+                     cwd=sim2real_tiny)
+            runs[method] = str(out / 'work' / 'stage2')
+        else:
+            run_tool([
+                osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
+                str(out / 'work'), '--cfg-options'
+            ] + options,
+                     cwd=sim2real_tiny)
+            runs[method] = str(out / 'work')
+        return runs[method]
+
+    return train
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('method', sorted(MIT_METHODS))
+def test_every_method_trains_mit_b0(method, mit_runs):
+    import torch
+    work_dir = mit_runs(method)
+    ckpt = torch.load(
+        osp.join(work_dir, 'iter_3.pth'), map_location='cpu',
+        weights_only=True)
+    prefix = 'segmentor.' if method in ('advent', 'intrada') else ''
+    state = ckpt['state_dict']
+    # MiT-B0's patch embedding and the all-MLP head were trained
+    assert state[prefix + 'backbone.layers.0.0.projection.weight'].shape \
+        == (32, 3, 7, 7)
+    assert prefix + 'decode_head.linear_fuse.conv.weight' in state
+    if method in ('minent', 'advent', 'intrada'):
+        assert prefix + 'auxiliary_head.conv_seg.weight' in state
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))
+    with open(logs[-1]) as f:
+        log = f.read()
+    assert 0 <= logged_metric(log) <= 100  # validated after iteration 3
+    if method == 'ripu':  # the round scored with MiT-B0 and labelled
+        assert 'active selection round 1/1 done' in log
+        assert glob.glob(
+            osp.join(work_dir, 'active_ledger', 'round_1', '*.png'))
 
 
 def write_stored(names):

@@ -20,5 +20,8 @@ scoring_dataloader = dict(
 select_iters = [750, 900, 1050, 1200, 1350]
 # (configs inheriting from this one redefine custom_hooks: lists replace)
 custom_hooks = [
-    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader, select_iters=select_iters)
+    dict(
+        _base_.custom_hooks[0],
+        dataloader=scoring_dataloader,
+        select_iters=select_iters)
 ]

@@ -23,5 +23,8 @@ train_dataloader = dict(
 scoring_dataloader = dict(
     batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
 custom_hooks = [
-    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader, budget_ratio=0.05)
+    dict(
+        _base_.custom_hooks[0],
+        dataloader=scoring_dataloader,
+        budget_ratio=0.05)
 ]

@@ -25,5 +25,8 @@ scoring_dataloader = dict(
 # (ln 19, the original's hard-coded RA normaliser: add
 # normalizer=2.9444389791664403; ln C = ln 16 by default)
 custom_hooks = [
-    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader, budget_ratio=0.05)
+    dict(
+        _base_.custom_hooks[0],
+        dataloader=scoring_dataloader,
+        budget_ratio=0.05)
 ]

@@ -11,12 +11,16 @@ cityscapes_root = 'data/cityscapes'
 __target = dict(
     type='CityscapesDADataset', data_root=cityscapes_root, num_classes=19)
 target_train = dict(
-    __target, subset='train', with_labels=False, pipeline=_base_.target_pipeline)
+    __target,
+    subset='train',
+    with_labels=False,
+    pipeline=_base_.target_pipeline)
 target_train_labelled = dict(
     __target, subset='train', pipeline=_base_.target_labelled_pipeline)
 target_val = dict(__target, subset='val', pipeline=_base_.test_pipeline)
 # The target train split as the active-selection hook scores it: test-time
 # resize, labels at full resolution (for the simulated annotator).
-target_train_scoring = dict(__target, subset='train', pipeline=_base_.test_pipeline)
+target_train_scoring = dict(
+    __target, subset='train', pipeline=_base_.test_pipeline)
 val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
