@@ -1,12 +1,12 @@
 # What every benchmark's data shares: the loaders' settings (each data base
 # names the datasets), the evaluator, and the target pipelines of the real
-# benchmarks (RIPU's sizes): training
-# images resized to 1280x640, no crop, no flip; testing at 1280x640 with the
-# predictions scored against the labels at full resolution (1024x2048; mmseg
-# resizes the logits to the original image size, and LoadDAAnnotations comes
-# after Resize so the labels are not resized). The flip-averaging test-time
-# augmentation is `tta_pipeline` (tools/test.py --tta). The embedded
-# benchmark (sim2real_common.py) and AdvEnt's data (advent_*.py) edit them.
+# benchmarks (RIPU's sizes): training images resized to 1280x640, no crop,
+# no flip; testing at 1280x640 with the predictions scored against the
+# labels at full resolution (1024x2048; mmseg resizes the logits to the
+# original image size, and LoadDAAnnotations comes after Resize so the
+# labels are not resized). The flip-averaging test-time augmentation is
+# `tta_pipeline` (tools/test.py --tta). The embedded benchmark
+# (sim2real_common.py) and AdvEnt's data (advent_*.py) edit the pipelines.
 target_scale = (1280, 640)  # (w, h)
 # Unlabelled target training images (UDA, RIPU before its first round).
 target_pipeline = [

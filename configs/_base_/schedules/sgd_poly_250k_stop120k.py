@@ -1,6 +1,8 @@
-# MinEnt's schedule (AdvEnt's, one optimizer): the DeepLab-v2 recipe of
+# AdvEnt's / MinEnt's schedule (METHODS.md §2): the DeepLab-v2 recipe of
 # ./sgd_poly_62k_stop40k.py (SGD 2.5e-4, momentum 0.9, wd 5e-4, poly 0.9)
 # with both classifiers at 10x lr, over a 250k horizon, stopped at 120k.
+# AdvEnt adds its discriminators' optimizer and hook
+# (../methods/advent.py).
 _base_ = './sgd_poly_62k_stop40k.py'
 horizon = 250000
 max_iters = 120000
