@@ -121,6 +121,30 @@ def test_resolved_config_unchanged(name):
         pytest.fail(f'{name} resolves differently from {path}: {diff}')
 
 
+def method_parts():
+    """The ``<method>_*`` parts of every method base (what experiment
+    configs take out of their bases with ``_base_.pop``)."""
+    parts = set()
+    for path in glob.glob(osp.join(CONFIG_DIR, '_base_', 'methods', '*.py')):
+        method = osp.splitext(osp.basename(path))[0]
+        keys = Config.fromfile(path, import_custom_modules=False).keys()
+        parts |= {k for k in keys if k.startswith(method + '_')}
+    return parts
+
+
+def test_method_parts_do_not_leak_into_experiments():
+    parts = method_parts()
+    assert {'ripu_model', 'minent_model', 'advent_model',
+            'intrada_train_dataset'} <= parts
+    for name in experiment_configs():
+        cfg = Config.fromfile(
+            osp.join(CONFIG_DIR, name), import_custom_modules=False)
+        left = sorted(parts & set(cfg.keys()))
+        assert not left, (
+            f'{name} leaves the method parts {left} in its resolved config: '
+            'take them out of the bases with _base_.pop(...)')
+
+
 # ------------------------------------------------ a transformer model base
 #: method -> its sim2real experiment config (stage 2 names stage 1's)
 MIT_METHODS = {
