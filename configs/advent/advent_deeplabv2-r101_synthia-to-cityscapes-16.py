@@ -16,4 +16,4 @@ optim_wrapper = dict(_delete_=True, **_base_.pop('advent_optim_wrapper'))
 optim_wrapper['segmentor'].optimizer = _base_.optim_wrapper.optimizer
 custom_hooks = _base_.pop('advent_custom_hooks')
 for __level in model['discriminator'].discriminators.values():
-    __level.in_channels = 16
+    __level.in_channels = 16  # the 16-class maps
