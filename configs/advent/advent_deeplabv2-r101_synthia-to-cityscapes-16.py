@@ -1,14 +1,19 @@
 # AdvEnt, SYNTHIA -> Cityscapes (16-class protocol; mIoU16, mIoU13 also
 # reported), DeepLab-v2 ResNet-101 (METHODS.md §2).
 _base_ = [
-    '../_base_/models/advent_deeplabv2_r101.py',
+    '../_base_/models/deeplabv2_r101_multilevel_16.py',
     '../_base_/datasets/advent_synthia_to_cityscapes.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/advent_poly_250k_stop120k.py',
+    '../_base_/schedules/sgd_poly_250k_stop120k.py',
+    '../_base_/methods/advent.py',
 ]
 model = dict(
-    segmentor=dict(
-        decode_head=dict(num_classes=16), auxiliary_head=dict(num_classes=16)),
-    discriminator=dict(
-        discriminators=dict(
-            main=dict(in_channels=16), aux=dict(in_channels=16))))
+    _delete_=True,
+    data_preprocessor=_base_.data_preprocessor,
+    segmentor=_base_.model,
+    **_base_.pop('advent_model'))
+optim_wrapper = dict(_delete_=True, **_base_.pop('advent_optim_wrapper'))
+optim_wrapper['segmentor'].optimizer = _base_.optim_wrapper.optimizer
+custom_hooks = _base_.pop('advent_custom_hooks')
+for __level in model['discriminator'].discriminators.values():
+    __level.in_channels = 16  # the 16-class maps

@@ -10,14 +10,24 @@
 # ImageNet-initialised ResNet-101 over 120k iterations) for this short run
 # from scratch.
 _base_ = [
-    '../_base_/models/advent_deeplabv2_small.py',
+    '../_base_/models/deeplabv2_small_multilevel.py',
     '../_base_/datasets/sim2real_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/advent_sim2real.py',
+    '../_base_/schedules/sgd_poly_sim2real.py',
+    '../_base_/methods/advent.py',
 ]
 model = dict(
-    adversarial_losses=dict(
-        main=dict(loss_weight=0.01), aux=dict(loss_weight=0.002)))
+    _delete_=True,
+    data_preprocessor=_base_.data_preprocessor,
+    segmentor=_base_.model,
+    **_base_.pop('advent_model'))
+optim_wrapper = dict(_delete_=True, **_base_.pop('advent_optim_wrapper'))
+optim_wrapper['segmentor'].optimizer = _base_.optim_wrapper.optimizer
+custom_hooks = _base_.pop('advent_custom_hooks')
+for __level in model['discriminator'].discriminators.values():
+    __level.channels = (16, 32, 64, 128)  # quarter width
+model['adversarial_losses'].main.loss_weight = 0.01
+model['adversarial_losses'].aux.loss_weight = 0.002
 # IntraDA's ranking step reads the target train split from here
 entropy_rank_dataloader = dict(
     batch_size=4,

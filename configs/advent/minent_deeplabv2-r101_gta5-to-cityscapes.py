@@ -6,9 +6,6 @@ _base_ = [
     '../_base_/datasets/advent_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_250k_stop120k.py',
+    '../_base_/methods/minent.py',
 ]
-model = dict(
-    type='MinEnt',
-    entropy_losses=dict(
-        main=dict(type='EntropyLoss', loss_weight=0.001),
-        aux=dict(type='EntropyLoss', loss_weight=0.0002)))
+model = _base_.pop('minent_model')

@@ -10,11 +10,11 @@ _base_ = [
     '../_base_/datasets/sim2real_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_sim2real.py',
+    '../_base_/methods/minent.py',
 ]
-model = dict(
-    type='MinEnt',
-    entropy_losses=dict(
-        main=dict(type='EntropyLoss', loss_weight=0.01),
-        aux=dict(type='EntropyLoss', loss_weight=0.002)))
+model = _base_.pop('minent_model')
+model.entropy_losses.main.loss_weight = 0.01
+model.entropy_losses.aux.loss_weight = 0.002
+# both classifiers at 10x lr, as the original
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys=dict(head=dict(lr_mult=10.))))

@@ -8,9 +8,8 @@
 # weights at the path named in ../_base_/models/deeplabv2_r101.py
 # (checkpoints/resnet101-63fe2227.pth, relative to the working directory).
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/models/deeplabv2_r101_16.py',
     '../_base_/datasets/cityscapes_16.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_62k_stop40k.py',
 ]
-model = dict(decode_head=dict(num_classes=16))

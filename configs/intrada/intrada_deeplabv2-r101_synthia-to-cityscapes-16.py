@@ -10,22 +10,15 @@
 #       configs/advent/advent_deeplabv2-r101_synthia-to-cityscapes-16.py \
 #       configs/intrada/intrada_deeplabv2-r101_synthia-to-cityscapes-16.py
 # or on Slurm as dependent jobs: bash slurm/intrada.sh
-_base_ = '../advent/advent_deeplabv2-r101_synthia-to-cityscapes-16.py'
+_base_ = [
+    '../advent/advent_deeplabv2-r101_synthia-to-cityscapes-16.py',
+    '../_base_/methods/intrada.py',
+]
 entropy_rank_dir = ('work_dirs/advent_deeplabv2-r101_synthia-to-cityscapes-'
                     '16/entropy_rank')
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='TwoDomainDataset',
-        source=dict(
-            type='EntropySplitDataset',
-            manifest=entropy_rank_dir,
-            split='easy',
-            with_labels=True,
-            pipeline={{_base_.target_labelled_pipeline}}),
-        target=dict(
-            type='EntropySplitDataset',
-            manifest=entropy_rank_dir,
-            split='hard',
-            with_labels=False,
-            pipeline={{_base_.target_pipeline}})))
+    dataset=dict(_delete_=True, **_base_.pop('intrada_train_dataset')))
+train_dataloader['dataset']['source'].update(
+    manifest=entropy_rank_dir, pipeline=_base_.target_labelled_pipeline)
+train_dataloader['dataset']['target'].update(
+    manifest=entropy_rank_dir, pipeline=_base_.target_pipeline)

@@ -10,13 +10,7 @@
 # ../_base_/models/deeplabv2_r101.py (checkpoints/resnet101-63fe2227.pth).
 _base_ = './ripu_ra-2.2_deeplabv2-r101_gta5-to-cityscapes.py'
 custom_hooks = [
-    dict(
-        type='ActiveSelectionHook',
-        dataloader={{_base_.scoring_dataloader}},
-        select_iters={{_base_.select_iters}},
-        mode='pixel',
-        pixels_per_image=40,
-        pa_radius=32,
-        pa_reference_size=(640, 1280),
-        annotator=dict(type='SimulatedAnnotator')),
+    dict(_base_.custom_hooks[0], mode='pixel', pixels_per_image=40,
+         pa_radius=32, pa_reference_size=(640, 1280))
 ]
+del custom_hooks[0]['budget_ratio'], custom_hooks[0]['radius']  # RA's

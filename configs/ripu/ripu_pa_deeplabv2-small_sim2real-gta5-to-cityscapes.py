@@ -5,13 +5,7 @@
 # side (65 / 8 -> 9x9, radius 4).
 _base_ = './ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 custom_hooks = [
-    dict(
-        type='ActiveSelectionHook',
-        dataloader={{_base_.scoring_dataloader}},
-        select_iters={{_base_.select_iters}},
-        mode='pixel',
-        pixels_per_image=40,
-        pa_radius=4,
-        pa_reference_size=(640, 1280),
-        annotator=dict(type='SimulatedAnnotator')),
+    dict(_base_.custom_hooks[0], mode='pixel', pixels_per_image=40,
+         pa_radius=4, pa_reference_size=(640, 1280))
 ]
+del custom_hooks[0]['budget_ratio'], custom_hooks[0]['radius']  # RA's

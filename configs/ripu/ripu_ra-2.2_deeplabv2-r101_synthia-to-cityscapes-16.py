@@ -13,34 +13,21 @@
 # (checkpoints/resnet101-63fe2227.pth, relative to the working directory).
 # Data: data/synthia (SYNTHIA-RAND-CITYSCAPES), data/cityscapes.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/models/deeplabv2_r101_16.py',
     '../_base_/datasets/synthia_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_62k_stop40k.py',
+    '../_base_/methods/ripu.py',
 ]
-model = dict(
-    type='RIPU',
-    decode_head=dict(num_classes=16),
-    negative_loss=dict(type='NegativeLearningLoss', tau=0.05, loss_weight=1.0),
-    consistency_loss=dict(
-        type='LocalConsistencyLoss', region='boundary', loss_weight=0.1),
-    target_loss_weight=1.0)
+model = _base_.pop('ripu_model')
 train_dataloader = dict(
-    sampler=dict(source_sampling='class_balanced', subepoch_size=3000),
-    dataset=dict(target=dict(pipeline={{_base_.target_active_pipeline}})))
-select_iters = [10000, 12000, 14000, 16000, 18000]
+    sampler=_base_.pop('ripu_source_sampler'),
+    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
 scoring_dataloader = dict(
-    batch_size=1, num_workers=4, dataset={{_base_.target_train_scoring}})
+    batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
+# (ln 19, the original's hard-coded RA normaliser: add
+# normalizer=2.9444389791664403; ln C = ln 16 by default)
 # (configs inheriting from this one redefine custom_hooks: lists replace)
 custom_hooks = [
-    dict(
-        type='ActiveSelectionHook',
-        dataloader=scoring_dataloader,
-        select_iters=select_iters,
-        mode='region',
-        budget_ratio=0.022,
-        radius=1,
-        # ln 19, the original's hard-coded value (ln C = ln 16 by default):
-        # normalizer=2.9444389791664403,
-        annotator=dict(type='SimulatedAnnotator')),
+    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader)
 ]

@@ -9,27 +9,19 @@ _base_ = [
     '../_base_/datasets/sim2real_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_sim2real.py',
+    '../_base_/methods/ripu.py',
 ]
-model = dict(
-    type='RIPU',
-    negative_loss=dict(type='NegativeLearningLoss', tau=0.05, loss_weight=1.0),
-    consistency_loss=dict(
-        type='LocalConsistencyLoss', region='boundary', loss_weight=0.1),
-    target_loss_weight=1.0)
+model = _base_.pop('ripu_model')
 train_dataloader = dict(
-    sampler=dict(source_sampling='class_balanced', subepoch_size=3000),
-    dataset=dict(target=dict(pipeline={{_base_.target_active_pipeline}})))
-select_iters = [750, 900, 1050, 1200, 1350]
+    sampler=_base_.pop('ripu_source_sampler'),
+    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
 scoring_dataloader = dict(
-    batch_size=4, num_workers=2, dataset={{_base_.target_train_scoring}})
+    batch_size=4, num_workers=2, dataset=_base_.target_train_scoring)
+select_iters = [750, 900, 1050, 1200, 1350]
 # (configs inheriting from this one redefine custom_hooks: lists replace)
 custom_hooks = [
     dict(
-        type='ActiveSelectionHook',
+        _base_.custom_hooks[0],
         dataloader=scoring_dataloader,
-        select_iters=select_iters,
-        mode='region',
-        budget_ratio=0.022,
-        radius=1,
-        annotator=dict(type='SimulatedAnnotator')),
+        select_iters=select_iters)
 ]

@@ -12,30 +12,13 @@
 _base_ = './ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 max_iters = 400
 val_interval = 100
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.,
-        power=0.9,
-        begin=0,
-        end=max_iters,
-        by_epoch=False)
-]
+param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=val_interval, max_keep_ckpts=1))
 select_iters = [100, 120, 140, 160, 180]
-custom_hooks = [
-    dict(
-        type='ActiveSelectionHook',
-        dataloader={{_base_.scoring_dataloader}},
-        select_iters=select_iters,
-        mode='region',
-        budget_ratio=0.022,
-        radius=1,
-        annotator=dict(type='SimulatedAnnotator')),
-]
+custom_hooks = [dict(_base_.custom_hooks[0], select_iters=select_iters)]
 tune_cfg = dict(
     search_space={
         'model.negative_loss.tau': 'loguniform(0.01, 0.3)',

@@ -3,48 +3,17 @@
 # 1 + 1, no crop or flip (see ./advent_gta5_to_cityscapes.py).
 _base_ = './synthia_to_cityscapes.py'
 target_scale = (1024, 512)  # (w, h)
-target_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='Resize', scale=target_scale, keep_ratio=False),
-    dict(type='PackSegInputs'),
-]
-target_labelled_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='LoadDAAnnotations'),
-    dict(type='Resize', scale=target_scale, keep_ratio=False),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='Resize', scale=target_scale, keep_ratio=False),
-    dict(type='LoadDAAnnotations'),
-    dict(type='PackSegInputs'),
-]
-# (the base's pipelines were built with its own target_scale)
-tta_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale=target_scale, keep_ratio=False)],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ],
-            [dict(type='LoadDAAnnotations')],
-            [dict(type='PackSegInputs')],
-        ])
-]
-target_train_rank = dict(
-    type='CityscapesDADataset',
-    data_root='data/cityscapes',
-    subset='train',
-    with_labels=False,
-    num_classes=16,
-    pipeline=target_pipeline)
+# the base's target pipelines at this size (its datasets keep theirs)
+target_pipeline, target_labelled_pipeline, test_pipeline = [[
+    dict(t, scale=target_scale) if t.type == 'Resize' else t for t in pipeline
+] for pipeline in (_base_.target_pipeline, _base_.target_labelled_pipeline,
+                   _base_.test_pipeline)]
+tta_pipeline = _base_.tta_pipeline
+tta_pipeline[1].transforms[0][0].scale = target_scale
+# the target train split as IntraDA's ranking reads it (no labels)
+target_train_rank = dict(_base_.target_train, pipeline=target_pipeline)
 train_dataloader = dict(
-    batch_size=1,
-    dataset=dict(target=dict(pipeline=target_pipeline)))
+    batch_size=1, dataset=dict(target=dict(pipeline=target_pipeline)))
 val_dataloader = dict(batch_size=1, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 entropy_rank_dataloader = dict(

@@ -4,11 +4,5 @@
 # (500 images, 19 classes).
 _base_ = ['./cityscapes_da_common.py', './gta5_source.py']
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='TwoDomainDataset',
-        source={{_base_.source_train}},
-        target={{_base_.target_train}}))
+    dataset=dict(type='TwoDomainDataset', source={{_base_.source_train}},
+                 target={{_base_.target_train}}))

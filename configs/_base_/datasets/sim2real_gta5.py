@@ -1,9 +1,4 @@
 # Source-only training on the embedded benchmark (GTA5 layout), validation
 # on the target (Cityscapes layout) val split.
 _base_ = './sim2real_common.py'
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
-    dataset={{_base_.source_train}})
+train_dataloader = dict(dataset={{_base_.source_train}})

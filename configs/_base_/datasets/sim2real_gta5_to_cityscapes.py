@@ -3,11 +3,5 @@
 # unlabelled); validation on the target val split.
 _base_ = './sim2real_common.py'
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='TwoDomainDataset',
-        source={{_base_.source_train}},
-        target={{_base_.target_train}}))
+    dataset=dict(type='TwoDomainDataset', source={{_base_.source_train}},
+                 target={{_base_.target_train}}))

@@ -23,9 +23,4 @@ source_train = dict(
     data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS'),
     num_classes=16,
     pipeline=source_pipeline)
-source_train_19 = dict(
-    type='SynthiaDataset',
-    data_root=synthia_root,
-    data_prefix=dict(img_path='RGB', seg_map_path='GT/LABELS'),
-    num_classes=19,
-    pipeline=source_pipeline)
+source_train_19 = dict(source_train, num_classes=19)

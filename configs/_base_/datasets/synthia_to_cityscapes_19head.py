@@ -6,11 +6,5 @@
 _base_ = ['./cityscapes_da_common.py', './synthia_source.py']
 source_train = dict(num_classes=19)  # = source_train_19, for children
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='TwoDomainDataset',
-        source={{_base_.source_train_19}},
-        target={{_base_.target_train}}))
+    dataset=dict(type='TwoDomainDataset', source={{_base_.source_train_19}},
+                 target={{_base_.target_train}}))

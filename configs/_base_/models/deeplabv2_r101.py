@@ -5,18 +5,9 @@
 # ImageNet weights: download torchvision's resnet101 weights yourself and
 # put them at the path below (nothing is downloaded at run time):
 #   checkpoints/resnet101-63fe2227.pth
+_base_ = './encoder_decoder.py'
 norm_cfg = dict(type='BN', requires_grad=False)
-data_preprocessor = dict(
-    type='DADataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size_divisor=8)
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
     backbone=dict(
         type='ResNet',
         depth=101,
@@ -42,6 +33,4 @@ model = dict(
             type='CrossEntropyLoss',
             use_sigmoid=False,
             avg_non_ignore=True,
-            loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+            loss_weight=1.0)))

@@ -1,10 +1,14 @@
-# MinEnt's schedule (AdvEnt's, one optimizer): SGD 2.5e-4, momentum 0.9,
-# wd 5e-4, both classifiers at 10x lr, poly 0.9 over 250k, stopped at 120k.
-_base_ = './advent_poly_250k_stop120k.py'
+# AdvEnt's / MinEnt's schedule (METHODS.md §2): the DeepLab-v2 recipe of
+# ./sgd_poly_62k_stop40k.py (SGD 2.5e-4, momentum 0.9, wd 5e-4, poly 0.9)
+# with both classifiers at 10x lr, over a 250k horizon, stopped at 120k.
+# AdvEnt adds its discriminators' optimizer and hook
+# (../methods/advent.py).
+_base_ = './sgd_poly_62k_stop40k.py'
+horizon = 250000
+max_iters = 120000
 optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
-    paramwise_cfg=dict(custom_keys=dict(head=dict(lr_mult=10.))),
-    clip_grad=None)
+    paramwise_cfg=dict(custom_keys=dict(_delete_=True, head=dict(
+        lr_mult=10.))))
+param_scheduler = [dict(_base_.param_scheduler[0], end=horizon)]
+train_cfg = dict(max_iters=max_iters)
 custom_hooks = []
