@@ -14,7 +14,7 @@ single-domain batches to the deployable child, and keeps checkpoint keys
 free of DDP wrappers (``segmentor.backbone...`` also when each child was
 wrapped by ``MMSeparateDistributedDataParallel``).
 """
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch.nn as nn
 from mmengine.model import BaseModel
@@ -23,22 +23,26 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..utils import register_wrapper_free_state_dict, unwrap
+from ..utils import check_streams, register_wrapper_free_state_dict, unwrap
 
 
 class BaseDAModel(BaseModel):
     """Base of the DA methods that wrap a deployable segmentor.
 
     Subclasses build their other networks in ``__init__`` after calling
-    ``super().__init__`` and implement :meth:`loss` (single optimizer: the
-    DDP wrapper's fixed step calls ``forward(mode='loss')``) or override
-    ``train_step`` (several optimizers, e.g. adversarial methods).
+    ``super().__init__`` and implement :meth:`da_loss` (single optimizer:
+    the DDP wrapper's fixed step calls ``forward(mode='loss')``) or override
+    ``train_step`` (several optimizers, e.g. adversarial methods; they
+    check their batch with :meth:`check_streams`).
 
     Class attributes:
         deploy_child (str): Name of the child that is the deployable
             segmentor (an mmseg ``EncoderDecoder``): evaluated by
             ``tools/test.py`` and written by ``tools/export_segmentor.py``.
             The constructor argument of the same name holds its config.
+        streams (tuple[str]): The named streams a training batch must have
+            (``('source', 'target')``; e.g. a mean teacher adds a second
+            view of the target).
 
     Args:
         segmentor (dict): Config of the deployable segmentor; stored as the
@@ -50,6 +54,7 @@ class BaseDAModel(BaseModel):
     """
 
     deploy_child: str = 'segmentor'
+    streams: Tuple[str, ...] = ('source', 'target')
 
     def __init__(self,
                  segmentor: ConfigType,
@@ -85,17 +90,32 @@ class BaseDAModel(BaseModel):
                 data_samples: Optional[Union[SampleList,
                                              Dict[str, SampleList]]] = None,
                 mode: str = 'tensor'):
-        """``'loss'`` on a named-stream batch (a dict of streams) goes to
-        :meth:`loss`; everything else (prediction, tensors, single-domain
-        batches) goes to the deployable segmentor."""
-        if mode == 'loss' and isinstance(inputs, dict):
+        """``'loss'`` goes to :meth:`loss`; everything else (prediction,
+        tensors) goes to the deployable segmentor."""
+        if mode == 'loss':
             return self.loss(inputs, data_samples)
         return getattr(self, self.deploy_child)(
             inputs, data_samples, mode=mode)
 
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
+    def loss(self, inputs: Union[Tensor, Dict[str, Tensor]],
+             data_samples: Union[SampleList, Dict[str, SampleList]]
+             ) -> Dict[str, Tensor]:
+        """A named-stream batch (a dict of streams, checked against
+        :attr:`streams`) goes to :meth:`da_loss`; a single-domain batch
+        trains the deployable segmentor alone."""
+        if not isinstance(inputs, dict):
+            return getattr(self, self.deploy_child)(
+                inputs, data_samples, mode='loss')
+        self.check_streams(inputs)
+        return self.da_loss(inputs, data_samples)
+
+    def check_streams(self, inputs: Dict[str, Tensor]) -> None:
+        """Refuse a batch whose streams are not :attr:`streams`."""
+        check_streams(type(self).__name__, self.streams, inputs)
+
+    def da_loss(self, inputs: Dict[str, Tensor],
+                data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
         """The method's losses of one named-stream batch."""
         raise NotImplementedError(
-            f'{type(self).__name__} has no single loss(): it trains through '
-            'its own train_step')
+            f'{type(self).__name__} defines no single domain-adaptation '
+            'loss: implement da_loss() or train through train_step()')

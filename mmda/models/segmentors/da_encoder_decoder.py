@@ -1,11 +1,13 @@
 """Single-network DA methods: the method *is* the deployable segmentor."""
-from typing import Dict, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.utils import SampleList
+from mmseg.utils import ConfigType, SampleList
+
+from ..utils import TargetLosses, check_streams
 
 
 class DAEncoderDecoder(EncoderDecoder):
@@ -18,13 +20,45 @@ class DAEncoderDecoder(EncoderDecoder):
     IntraDA) or a named-stream batch from
     :class:`~mmda.models.DADataPreprocessor` (``inputs`` and
     ``data_samples`` are dicts keyed by stream, e.g. ``source`` and
-    ``target``), which goes to :meth:`da_loss`.
+    ``target``): its streams are checked against :attr:`streams` and it
+    goes to :meth:`da_loss`, which a method implements.
+
+    **Target terms.** ``target_losses`` adds registered, parameter-free
+    loss modules on the target stream's class scores at the input size
+    (:class:`~mmda.models.utils.TargetLosses`): RIPU's negative learning and
+    MinEnt's entropy are such terms, and a config combines them, e.g. RIPU's
+    active labels plus an entropy term::
+
+        model = dict(type='RIPU', target_losses=dict(
+            entropy=dict(type='EntropyLoss', loss_weight=0.01)))
+
+    A method's :meth:`da_loss` calls :meth:`target_term_losses` with the
+    target scores of its levels.
 
     The method interface (see :class:`~mmda.models.BaseDAModel`) holds with
     the model itself as the deployable segmentor.
+
+    Class attributes:
+        streams (tuple[str]): The named streams a batch must have.
+        term_levels (tuple[str]): The levels target terms may use
+            (``'main'``; multi-level methods add ``'aux'``).
+
+    Args:
+        target_losses (dict[str, dict], optional): term name → loss config
+            (with an optional ``level``).
+        **kwargs: :class:`EncoderDecoder` arguments.
     """
 
     deploy_child: str = ''
+    streams: Tuple[str, ...] = ('source', 'target')
+    term_levels: Tuple[str, ...] = ('main', )
+
+    def __init__(self,
+                 target_losses: Optional[Dict[str, ConfigType]] = None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.target_losses = TargetLosses(
+            type(self).__name__, target_losses, self.term_levels)
 
     @property
     def deployable(self) -> nn.Module:
@@ -46,7 +80,12 @@ class DAEncoderDecoder(EncoderDecoder):
              ) -> Dict[str, Tensor]:
         if not isinstance(inputs, dict):
             return super().loss(inputs, data_samples)
+        self.check_streams(inputs)
         return self.da_loss(inputs, data_samples)
+
+    def check_streams(self, inputs: Dict[str, Tensor]) -> None:
+        """Refuse a batch whose streams are not :attr:`streams`."""
+        check_streams(type(self).__name__, self.streams, inputs)
 
     def da_loss(self, inputs: Dict[str, Tensor],
                 data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
@@ -54,3 +93,9 @@ class DAEncoderDecoder(EncoderDecoder):
         raise NotImplementedError(
             f'{type(self).__name__} defines no domain-adaptation loss: '
             'implement da_loss()')
+
+    def target_term_losses(self, level_logits: Dict[str, Tensor],
+                           prefix: str = 'tgt.') -> Dict[str, Tensor]:
+        """The configured target terms on the target scores of each level
+        (``{'main': N×C×H×W, ...}`` at the input size)."""
+        return self.target_losses(level_logits, prefix)
