@@ -1,6 +1,7 @@
 from .advent import AdvEnt
 from .base_da_model import BaseDAModel
 from .da_encoder_decoder import DAEncoderDecoder
+from .da_method import DAMethodMixin
 from .deployable import (checkpoint_deploy_prefix, deploy_prefix,
                          deployable_segmentor, member_segmentor_cfgs,
                          member_segmentors, method_deploy_prefixes,
@@ -11,7 +12,8 @@ from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
 
 __all__ = [
-    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'checkpoint_deploy_prefix',
+    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'DAMethodMixin',
+    'checkpoint_deploy_prefix',
     'deploy_prefix', 'deployable_segmentor', 'member_segmentor_cfgs',
     'member_segmentors', 'method_deploy_prefixes', 'model_class',
     'segmentor_cfg', 'split_segmentor_state', 'LEVELS', 'MinEnt',

@@ -14,7 +14,7 @@ single-domain batches to the deployable child, and keeps checkpoint keys
 free of DDP wrappers (``segmentor.backbone...`` also when each child was
 wrapped by ``MMSeparateDistributedDataParallel``).
 """
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Union
 
 import torch.nn as nn
 from mmengine.model import BaseModel
@@ -23,17 +23,19 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..utils import check_streams, register_wrapper_free_state_dict, unwrap
+from ..utils import register_wrapper_free_state_dict, unwrap
+from .da_method import DAMethodMixin
 
 
-class BaseDAModel(BaseModel):
+class BaseDAModel(DAMethodMixin, BaseModel):
     """Base of the DA methods that wrap a deployable segmentor.
 
     Subclasses build their other networks in ``__init__`` after calling
     ``super().__init__`` and implement :meth:`da_loss` (single optimizer:
     the DDP wrapper's fixed step calls ``forward(mode='loss')``) or override
     ``train_step`` (several optimizers, e.g. adversarial methods; they
-    check their batch with :meth:`check_streams`).
+    check their batch with :meth:`check_streams`). Streams and the loss
+    dispatch: :class:`DAMethodMixin`.
 
     Class attributes:
         deploy_child (str): Name of the child that is the deployable
@@ -41,8 +43,7 @@ class BaseDAModel(BaseModel):
             ``tools/test.py`` and written by ``tools/export_segmentor.py``.
             The constructor argument of the same name holds its config.
         streams (tuple[str]): The named streams a training batch must have
-            (``('source', 'target')``; e.g. a mean teacher adds a second
-            view of the target).
+            (see :class:`DAMethodMixin`).
 
     Args:
         segmentor (dict): Config of the deployable segmentor; stored as the
@@ -54,7 +55,6 @@ class BaseDAModel(BaseModel):
     """
 
     deploy_child: str = 'segmentor'
-    streams: Tuple[str, ...] = ('source', 'target')
 
     def __init__(self,
                  segmentor: ConfigType,
@@ -97,25 +97,8 @@ class BaseDAModel(BaseModel):
         return getattr(self, self.deploy_child)(
             inputs, data_samples, mode=mode)
 
-    def loss(self, inputs: Union[Tensor, Dict[str, Tensor]],
-             data_samples: Union[SampleList, Dict[str, SampleList]]
-             ) -> Dict[str, Tensor]:
-        """A named-stream batch (a dict of streams, checked against
-        :attr:`streams`) goes to :meth:`da_loss`; a single-domain batch
-        trains the deployable segmentor alone."""
-        if not isinstance(inputs, dict):
-            return getattr(self, self.deploy_child)(
-                inputs, data_samples, mode='loss')
-        self.check_streams(inputs)
-        return self.da_loss(inputs, data_samples)
-
-    def check_streams(self, inputs: Dict[str, Tensor]) -> None:
-        """Refuse a batch whose streams are not :attr:`streams`."""
-        check_streams(type(self).__name__, self.streams, inputs)
-
-    def da_loss(self, inputs: Dict[str, Tensor],
-                data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
-        """The method's losses of one named-stream batch."""
-        raise NotImplementedError(
-            f'{type(self).__name__} defines no single domain-adaptation '
-            'loss: implement da_loss() or train through train_step()')
+    def single_domain_loss(self, inputs: Tensor,
+                           data_samples: SampleList) -> Dict[str, Tensor]:
+        """A single-domain batch trains the deployable segmentor alone."""
+        return getattr(self, self.deploy_child)(
+            inputs, data_samples, mode='loss')

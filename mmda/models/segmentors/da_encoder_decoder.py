@@ -1,5 +1,5 @@
 """Single-network DA methods: the method *is* the deployable segmentor."""
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple
 
 import torch.nn as nn
 from torch import Tensor
@@ -7,10 +7,11 @@ from torch import Tensor
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.utils import ConfigType, SampleList
 
-from ..utils import TargetLosses, check_streams
+from ..utils import TargetLosses
+from .da_method import DAMethodMixin
 
 
-class DAEncoderDecoder(EncoderDecoder):
+class DAEncoderDecoder(DAMethodMixin, EncoderDecoder):
     """Base of the DA methods whose model is itself an mmseg
     ``EncoderDecoder`` (RIPU, MinEnt, PLCA): its state dict loads into
     mmseg's ``EncoderDecoder`` as it is, and only training differs.
@@ -39,7 +40,8 @@ class DAEncoderDecoder(EncoderDecoder):
     the model itself as the deployable segmentor.
 
     Class attributes:
-        streams (tuple[str]): The named streams a batch must have.
+        streams (tuple[str]): The named streams a batch must have (see
+            :class:`DAMethodMixin`).
         term_levels (tuple[str]): The levels target terms may use
             (``'main'``; multi-level methods add ``'aux'``).
 
@@ -50,7 +52,6 @@ class DAEncoderDecoder(EncoderDecoder):
     """
 
     deploy_child: str = ''
-    streams: Tuple[str, ...] = ('source', 'target')
     term_levels: Tuple[str, ...] = ('main', )
 
     def __init__(self,
@@ -75,24 +76,10 @@ class DAEncoderDecoder(EncoderDecoder):
         """Load plain mmseg ``EncoderDecoder`` weights."""
         return self.load_state_dict(state_dict, strict=strict)
 
-    def loss(self, inputs: Union[Tensor, Dict[str, Tensor]],
-             data_samples: Union[SampleList, Dict[str, SampleList]]
-             ) -> Dict[str, Tensor]:
-        if not isinstance(inputs, dict):
-            return super().loss(inputs, data_samples)
-        self.check_streams(inputs)
-        return self.da_loss(inputs, data_samples)
-
-    def check_streams(self, inputs: Dict[str, Tensor]) -> None:
-        """Refuse a batch whose streams are not :attr:`streams`."""
-        check_streams(type(self).__name__, self.streams, inputs)
-
-    def da_loss(self, inputs: Dict[str, Tensor],
-                data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
-        """The method's losses of one named-stream batch."""
-        raise NotImplementedError(
-            f'{type(self).__name__} defines no domain-adaptation loss: '
-            'implement da_loss()')
+    def single_domain_loss(self, inputs: Tensor,
+                           data_samples: SampleList) -> Dict[str, Tensor]:
+        """Trained as the plain ``EncoderDecoder``."""
+        return EncoderDecoder.loss(self, inputs, data_samples)
 
     def target_term_losses(self, level_logits: Dict[str, Tensor],
                            prefix: str = 'tgt.') -> Dict[str, Tensor]:
