@@ -22,8 +22,7 @@ class AdvEnt(BaseDAModel):
     CVPR 2020).
 
     A :class:`BaseDAModel` with two trainable children, each with its own
-    optimizer (an
-    :class:`~mmengine.optim.OptimWrapperDict` built by
+    optimizer (an :class:`~mmengine.optim.OptimWrapperDict` built by
     :class:`~mmda.engine.MultiOptimWrapperConstructor`) and, under DDP, its
     own wrapper (``MMSeparateDistributedDataParallel``):
 
