@@ -19,6 +19,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope, init_default_scope
 
 import mmda  # noqa: F401  (registers everything)
+from mmda.models import member_segmentor_cfgs, member_segmentors
 from mmseg import registry as R
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -78,9 +79,13 @@ def is_16(name):
 
 
 def datasets_of(cfg_dataset):
-    """The dataset dicts of a (possibly two-domain) dataset config."""
+    """The dataset dicts of a (possibly two-domain or multi-stream)
+    dataset config (views share their stream's dataset)."""
     if cfg_dataset.get('type') == 'TwoDomainDataset':
         return [cfg_dataset.source, cfg_dataset.target]
+    if cfg_dataset.get('type') == 'MultiStreamDataset':
+        return [s for s in cfg_dataset.streams.values()
+                if 'view_of' not in s]
     return [cfg_dataset]
 
 
@@ -105,18 +110,14 @@ def strings_of(node):
 
 
 def segmentor_of(cfg):
-    """The segmentor config (adversarial methods nest it in the model, an
-    ensemble has several: the first)."""
-    if 'members' in cfg.model:
-        return next(iter(cfg.model.members.values()))
-    return cfg.model.get('segmentor', cfg.model)
+    """The segmentor config, by the method interface (adversarial methods
+    wrap it, an ensemble has several: the first)."""
+    return member_segmentor_cfgs(cfg.model)[0]
 
 
 def segmentors_in(model):
     """The segmentor modules of a built model."""
-    if hasattr(model, 'members'):
-        return list(model.members.values())
-    return [getattr(model, 'segmentor', model)]
+    return member_segmentors(model)
 
 
 def optim_wrappers_of(cfg):
@@ -218,7 +219,7 @@ def test_num_classes_agree(name):
     val = cfg.val_dataloader.dataset.get('num_classes', 19)
     test = cfg.test_dataloader.dataset.get('num_classes', 19)
     assert head == val == test, (head, val, test)
-    for member in cfg.model.get('members', {}).values():
+    for member in member_segmentor_cfgs(cfg.model):
         assert member.decode_head.num_classes == head
     train = cfg.train_dataloader
     for ds in datasets_of(train.dataset) if train is not None else []:

@@ -10,6 +10,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import mmda.datasets as mds
@@ -670,3 +671,136 @@ def test_dataloader_from_config(gta5, cityscapes):
     assert tuple(batch['target']['inputs'][0].shape) == (3, 8, 16)
     assert batch['target']['data_samples'][0].gt_sem_seg.data.shape == (1, 8,
                                                                         16)
+
+
+# ------------------------------------------------------------ N streams
+TARGET_PIPELINE = [
+    dict(type='LoadDAImageFromFile'),
+    dict(type='PackSegInputs')
+]
+FLIPPED = [dict(type='LoadDAImageFromFile'),
+           dict(type='RandomFlip', prob=1.0),
+           dict(type='PackSegInputs')]
+
+
+def stream_cfgs(gta5, cityscapes, source_pipeline=PIPELINE):
+    """source, target, a GTA5-augmented source and a second (flipped) view
+    of the target image."""
+    return dict(
+        source=dict(type='GTA5Dataset', data_root=gta5,
+                    pipeline=source_pipeline),
+        target=dict(type='CityscapesDADataset', data_root=cityscapes,
+                    with_labels=False, pipeline=TARGET_PIPELINE),
+        source_aug=dict(type='GTA5Dataset', data_root=gta5,
+                        pipeline=PIPELINE[:2] + FLIPPED[1:]),
+        target_view2=dict(view_of='target', pipeline=FLIPPED))
+
+
+def test_multi_stream_dataset_index_and_views(gta5, cityscapes):
+    ds = mds.MultiStreamDataset(stream_cfgs(gta5, cityscapes))
+    assert ds.stream_names == ['source', 'target', 'source_aug',
+                               'target_view2']
+    assert ds.drawn_streams == ['source', 'target', 'source_aug']
+    assert ds.stream_lengths() == (2, 2, 2) and len(ds) == 8
+    # mixed radix over the drawn streams, in the order given
+    assert ds.split_index(5) == (1, 0, 1) and ds.join_index(1, 0, 1) == 5
+    assert [ds.join_index(*ds.split_index(i)) for i in range(8)] == list(
+        range(8))
+    item = ds[5]
+    assert sorted(item) == ['source', 'source_aug', 'target', 'target_view2']
+    assert item['source']['data_samples'].img_path.endswith('00002.png')
+    assert item['source_aug']['data_samples'].img_path.endswith('00002.png')
+    # the second view is the same target image through its own pipeline
+    tgt, view = item['target'], item['target_view2']
+    assert 'aachen' in tgt['data_samples'].img_path
+    assert view['data_samples'].img_path == tgt['data_samples'].img_path
+    assert torch.equal(view['inputs'], tgt['inputs'].flip(-1))
+    assert not torch.equal(view['inputs'], tgt['inputs'])
+    info = ds.get_data_info(7)
+    assert info['target_view2']['img_path'] == info['target']['img_path']
+    assert 'bochum' in info['target']['img_path']
+    with pytest.raises(IndexError):
+        ds[8]
+
+
+def test_multi_stream_dataset_errors(gta5, cityscapes):
+    cfgs = stream_cfgs(gta5, cityscapes)
+    with pytest.raises(KeyError, match="'target_view2' is a view of 'tgt'"):
+        mds.MultiStreamDataset(
+            dict(cfgs, target_view2=dict(view_of='tgt', pipeline=[])))
+    with pytest.raises(KeyError, match="takes 'view_of' and 'pipeline'"):
+        mds.MultiStreamDataset(
+            dict(cfgs, target_view2=dict(view_of='target', type='X')))
+    with pytest.raises(ValueError, match="first stream 'v' must be a"):
+        mds.MultiStreamDataset(dict(v=dict(view_of='target', pipeline=[]),
+                                    **cfgs))
+    with pytest.raises(ValueError) as e:
+        mds.MultiStreamDataset(
+            dict(cfgs, source_aug=dict(cfgs['source_aug'], num_classes=16)))
+    assert 'the source and source_aug class lists differ' in str(e.value)
+    with pytest.raises(ValueError, match=r'3 stream indices expected'):
+        mds.MultiStreamDataset(cfgs).join_index(1, 1)
+
+
+def test_sampler_many_streams_ranks_and_resume(gta5, cityscapes,
+                                               monkeypatch):
+    flip = PIPELINE[:2] + [dict(type='RandomFlip', prob=0.5)] + PIPELINE[2:]
+    ds = mds.MultiStreamDataset(stream_cfgs(gta5, cityscapes, flip))
+    kw = dict(seed=5)
+    one = take(TwoDomainInfiniteSampler(ds, **kw), 24)
+    parts = [ds.split_index(i) for i in one]
+    # every drawn stream in shuffled epochs of its own
+    for k in range(3):
+        for e in range(0, 24, 2):
+            assert sorted(p[k] for p in parts[e:e + 2]) == [0, 1]
+    assert [p[0] for p in parts] != [p[2] for p in parts]
+    # the source and target draws are the two-domain sampler's
+    two = TwoDomainDataset(*[stream_cfgs(gta5, cityscapes)[n]
+                             for n in ('source', 'target')])
+    pairs = take(TwoDomainInfiniteSampler(two, **kw), 24)
+    assert [two.split_index(i) for i in pairs] == [p[:2] for p in parts]
+    assert [i.seed for i in pairs] == [i.seed for i in one]
+    # DDP: rank r of 2 takes elements r, r + 2, ...
+    with_rank(monkeypatch, 0, 2)
+    r0 = take(TwoDomainInfiniteSampler(ds, **kw), 12)
+    with_rank(monkeypatch, 1, 2)
+    r1 = take(TwoDomainInfiniteSampler(ds, **kw), 12)
+    assert r0 == one[0::2] and r1 == one[1::2]
+    # exact resume: the same indices, seeds and augmented samples
+    with_rank(monkeypatch, 0, 1)
+    resumed = take(TwoDomainInfiniteSampler(ds, start_position=11, **kw), 13)
+    assert resumed == one[11:]
+    assert [i.seed for i in resumed] == [i.seed for i in one[11:]]
+    flips = set()
+    for a, b in zip(one[11:], resumed):
+        x, y = ds[a], ds[b]
+        for name in x:
+            assert torch.equal(x[name]['inputs'], y[name]['inputs']), name
+        flips.add(x['source']['data_samples'].flip)
+    assert flips == {True, False}  # the flips are random, and repeated
+
+
+def test_multi_stream_batch_through_preprocessor(gta5, cityscapes):
+    """Config -> sampler -> dataset -> collate -> DADataPreprocessor."""
+    from mmengine.runner import Runner
+
+    from mmseg.registry import MODELS
+    loader = Runner.build_dataloader(
+        dict(batch_size=2, num_workers=0,
+             sampler=dict(type='TwoDomainInfiniteSampler'),
+             dataset=dict(type='MultiStreamDataset',
+                          streams=stream_cfgs(gta5, cityscapes))),
+        seed=0)
+    batch = next(iter(loader))
+    pre = MODELS.build(dict(type='DADataPreprocessor', mean=[0., 0., 0.],
+                            std=[1., 1., 1.], size_divisor=8, pad_val=0,
+                            seg_pad_val=255))
+    out = pre(batch, training=True)
+    inputs = out['inputs']
+    assert sorted(inputs) == ['source', 'source_aug', 'target',
+                              'target_view2']
+    assert inputs['source'].shape == inputs['source_aug'].shape == (2, 3, 16,
+                                                                    16)
+    assert inputs['target'].shape == (2, 3, 8, 16)
+    assert torch.equal(inputs['target_view2'], inputs['target'].flip(-1))
+    assert len(out['data_samples']['target_view2']) == 2

@@ -12,10 +12,11 @@ of a ``SegmentorEnsemble`` config (AdvEnt+MinEnt)::
 
 Each ``NAME`` is a member of the config's ``model.members``; every member
 needs exactly one checkpoint. A checkpoint may come from any mmda method:
-the segmentor of a multi-network one (AdvEnt / IntraDA) is taken from under
-``segmentor.``. Each is loaded strictly into its member, so a checkpoint of
-another architecture fails here, naming the file, not at test time. ``OUT``
-is written atomically.
+the segmentor of one that wraps it (AdvEnt / IntraDA) is taken from under
+its registered deploy prefix (``segmentor.``, see
+:func:`~mmda.models.checkpoint_deploy_prefix`). Each is loaded strictly
+into its member, so a checkpoint of another architecture fails here, naming
+the file, not at test time. ``OUT`` is written atomically.
 """
 import argparse
 import os.path as osp
@@ -33,6 +34,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmda.apis import load_segmentor_weights, save_checkpoint_atomic
+from mmda.models import member_segmentors
 
 
 def parse_members(pairs, config: str, members) -> dict:
@@ -73,7 +75,7 @@ def main(argv=None):
                                 cfg.model.members)
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
-    for name, member in model.members.items():
+    for name, member in zip(model.members, member_segmentors(model)):
         load_segmentor_weights(member, checkpoints[name],
                                f'member {name!r} of {args.config}')
     meta = dict(

@@ -3,9 +3,12 @@
 
     python tools/export_segmentor.py CONFIG CHECKPOINT OUT_DIR
 
-Multi-network methods (AdvEnt / IntraDA: ``segmentor`` + ``discriminator``)
-keep the segmentor under ``segmentor.`` in their checkpoints; RIPU / MinEnt
-checkpoints are already segmentor weights. ``OUT_DIR`` receives
+The config's model says where its deployable segmentor is (the method
+interface: :func:`~mmda.models.segmentor_cfg` / :func:`~mmda.models.
+deploy_prefix`): AdvEnt / IntraDA keep it under ``segmentor.`` beside the
+discriminator; RIPU / MinEnt checkpoints are segmentor weights already. A
+``SegmentorEnsemble`` has no single segmentor and is refused. ``OUT_DIR``
+receives
 
 * ``segmentor.pth``: ``{'meta': ..., 'state_dict': ...}`` with the keys of
   an ``EncoderDecoder`` (nothing else: no discriminator, no optimizer);
@@ -33,11 +36,12 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
 from mmda.apis import load_segmentor_weights, save_checkpoint_atomic
+from mmda.models import deploy_prefix, segmentor_cfg
 
 
 def segmentor_config(cfg: Config) -> ConfigDict:
     """The model config as a plain ``EncoderDecoder``."""
-    model = cfg.model.get('segmentor', cfg.model).copy()
+    model = segmentor_cfg(cfg.model).copy()
     model.type = 'EncoderDecoder'
     # drop the method's own arguments (losses, weights): keep only what
     # EncoderDecoder takes
@@ -60,12 +64,13 @@ def main(argv=None):
     parser.add_argument('out_dir')
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
-    model_cfg = segmentor_config(cfg)
     init_default_scope('mmseg')
+    model_cfg = segmentor_config(cfg)
+    prefix = deploy_prefix(cfg.model)
     model = MODELS.build(model_cfg)
     # strict: fails on any mismatch, naming the checkpoint
     meta = load_segmentor_weights(model, args.checkpoint,
-                                  f'the segmentor of {args.config}')
+                                  f'the segmentor of {args.config}', prefix)
     meta = dict(meta, source_checkpoint=osp.abspath(args.checkpoint),
                 source_config=osp.abspath(args.config))
     meta.pop('message_hub', None)

@@ -8,6 +8,12 @@ Same flags as MMSegmentation's ``tools/test.py``::
 Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
 shards the test set over processes and gives exactly the single-process
 result.
+
+``CHECKPOINT`` is a checkpoint of the config's method or, for a method that
+wraps its segmentor (AdvEnt / IntraDA: the method interface's
+``deploy_prefix``), plain segmentor weights (``tools/export_segmentor.py``'s
+``segmentor.pth``, a source-only run): those are loaded strictly into the
+deployable segmentor, which is what gets evaluated.
 """
 import argparse
 import os
@@ -21,9 +27,15 @@ except ImportError:  # running from a source checkout without install
     import mmda  # noqa: F401
 
 from mmengine.config import DictAction
+from mmengine.model import BaseTTAModel
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmda.apis import load_config
+from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
+                         model_class)
+from mmda.models.utils import unwrap
 from mmda.utils import init_distributed
 
 
@@ -77,6 +89,34 @@ def trigger_visualization_hook(cfg, args):
     return cfg
 
 
+def plain_segmentor_weights(model_cfg, checkpoint):
+    """The state dict of ``checkpoint`` if it holds plain segmentor weights
+    while ``model_cfg``'s method wraps its segmentor (no key under its
+    deploy prefix), else None (the Runner loads the checkpoint)."""
+    if not issubclass(model_class(model_cfg), BaseDAModel):
+        return None
+    ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    prefix = deploy_prefix(model_cfg)
+    if any(k.startswith(prefix) for k in state):
+        return None
+    return state
+
+
+def load_into_segmentor(runner, state, checkpoint):
+    """Load plain weights strictly into the model's deployable segmentor
+    (through the test-time augmentation wrapper with ``--tta``)."""
+    model = unwrap(runner.model)
+    if isinstance(model, BaseTTAModel):
+        model = model.module
+    try:
+        deployable_segmentor(model).load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise RuntimeError(f'{checkpoint} does not fit the segmentor of the '
+                           f'config: {e}') from None
+    runner.logger.info(f'Loaded segmentor weights from {checkpoint}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
@@ -84,7 +124,11 @@ def main(argv=None):
                                 f'{args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     cfg.load_from = args.checkpoint
+    plain = plain_segmentor_weights(cfg.model, args.checkpoint)
+    if plain is not None:
+        cfg.load_from = None  # loaded into the segmentor below
     cfg.default_hooks.setdefault('progress', dict(type='TestProgressHook'))
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
@@ -100,6 +144,8 @@ def main(argv=None):
         cfg.test_evaluator['keep_results'] = True
     init_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)
+    if plain is not None:
+        load_into_segmentor(runner, plain, args.checkpoint)
     runner.test()
 
 

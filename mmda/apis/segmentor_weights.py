@@ -1,43 +1,54 @@
 """The adapted segmentor's weights in an mmda checkpoint.
 
-Multi-network methods (AdvEnt / IntraDA: ``segmentor`` + ``discriminator``)
-keep the segmentor under ``segmentor.`` in their checkpoints; single-network
-ones (source-only, RIPU, MinEnt) are segmentor weights already.
+Methods that wrap the segmentor (:class:`~mmda.models.BaseDAModel`: AdvEnt /
+IntraDA with ``segmentor`` + ``discriminator``) keep it under their
+:func:`~mmda.models.deploy_prefix` (``segmentor.``) in their checkpoints;
+methods that are the segmentor (source-only, RIPU, MinEnt) are segmentor
+weights already.
 """
 import os
 import os.path as osp
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 
+from ..models.segmentors.deployable import (checkpoint_deploy_prefix,
+                                            split_segmentor_state)
 from ..utils.checkpoint_compat import load_local_checkpoint
 
-#: Key prefix of the segmentor in a multi-network method's checkpoint.
-SEGMENTOR_PREFIX = 'segmentor.'
 
-
-def segmentor_state_dict(checkpoint: str) -> Tuple[dict, dict]:
+def segmentor_state_dict(checkpoint: str,
+                         prefix: Optional[str] = None) -> Tuple[dict, dict]:
     """``(state_dict, meta)`` of the segmentor in ``checkpoint``, with the
-    keys of a plain ``EncoderDecoder``."""
+    keys of a plain ``EncoderDecoder``.
+
+    Args:
+        checkpoint (str): The checkpoint file.
+        prefix (str, optional): The deploy prefix of the model that wrote
+            it (:func:`~mmda.models.deploy_prefix` of its config); None
+            finds it among the registered methods'
+            (:func:`~mmda.models.checkpoint_deploy_prefix`).
+    """
     # mmda's local loader: names a missing or unreadable file
     ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    if any(k.startswith(SEGMENTOR_PREFIX) for k in state):
-        state = {
-            k[len(SEGMENTOR_PREFIX):]: v
-            for k, v in state.items() if k.startswith(SEGMENTOR_PREFIX)
-        }
+    if prefix is None:
+        prefix = checkpoint_deploy_prefix(state, checkpoint)
+    state, _ = split_segmentor_state(state, prefix)
     if not state:
         raise KeyError(f'{checkpoint} holds no weights')
     return state, ckpt.get('meta', {})
 
 
-def load_segmentor_weights(model: nn.Module, checkpoint: str,
-                           what: str) -> dict:
-    """Load the segmentor of ``checkpoint`` into ``model`` strictly; an
-    error names the file and ``what`` the model is. Returns the meta."""
-    state, meta = segmentor_state_dict(checkpoint)
+def load_segmentor_weights(model: nn.Module,
+                           checkpoint: str,
+                           what: str,
+                           prefix: Optional[str] = None) -> dict:
+    """Load the segmentor of ``checkpoint`` (keys under ``prefix``, see
+    :func:`segmentor_state_dict`) into ``model`` strictly; an error names
+    the file and ``what`` the model is. Returns the meta."""
+    state, meta = segmentor_state_dict(checkpoint, prefix)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:

@@ -2,7 +2,8 @@
 
 Importing registers into mmseg's registries: datasets ``DABaseSegDataset``,
 ``GTA5Dataset``, ``SynthiaDataset``, ``CityscapesDADataset``,
-``EntropySplitDataset``, ``TwoDomainDataset``; transforms
+``EntropySplitDataset``, ``MultiStreamDataset``, ``TwoDomainDataset``;
+transforms
 ``LoadDAImageFromFile``,
 ``LoadDAAnnotations``, ``LoadDepthMap``; sampler
 ``TwoDomainInfiniteSampler``.
@@ -17,6 +18,7 @@ from .entropy_split_dataset import EntropySplitDataset
 from .converters import (TRAIN_ID_SUFFIX, convert_cityscapes, convert_gta5,
                          convert_synthia, read_label_ids, read_synthia_raw)
 from .gta5 import GTA5Dataset
+from .multi_stream_dataset import MultiStreamDataset
 from .label_spaces import (classes_of, palette_of, protocol_to_train_id_lut,
                            train_id_lut)
 from .samplers import (ClassIndex, TwoDomainInfiniteSampler,
@@ -28,7 +30,8 @@ from .two_domain_dataset import TwoDomainDataset
 
 __all__ = [
     'label_maps', 'DABaseSegDataset', 'GTA5Dataset', 'SynthiaDataset',
-    'CityscapesDADataset', 'EntropySplitDataset', 'TwoDomainDataset',
+    'CityscapesDADataset', 'EntropySplitDataset', 'MultiStreamDataset',
+    'TwoDomainDataset',
     'TwoDomainInfiniteSampler',
     'LoadActiveLabels', 'LoadDAAnnotations', 'LoadDAImageFromFile',
     'LoadDepthMap', 'ClassStats',

@@ -15,6 +15,7 @@ from mmseg.models.utils import resize
 
 from ..datasets.converters import encode_png
 from ..datasets.label_spaces import protocol_to_train_id_lut
+from ..models.segmentors.deployable import deployable_segmentor
 from ..models.utils import main_logits_at_input
 from ..utils.atomic_dir import publish_dir, temp_dir_for
 from .entropy_ranking import (DEFAULT_LAMBDA, check_easy_fraction,
@@ -64,6 +65,7 @@ def rank_target(model: BaseModel,
         raise FileExistsError(
             f'{out_dir} exists: a ranking is already there (pass --force / '
             'overwrite=True to replace it)')
+    segmentor = deployable_segmentor(model)  # AdvEnt: its segmentor
     dataloader = Runner.build_dataloader(dataloader_cfg)
     dataset = dataloader.dataset
     classes = list(dataset.metainfo['classes'])
@@ -76,8 +78,7 @@ def rank_target(model: BaseModel,
     bar = ProgressBar(len(dataset))
     for data in dataloader:
         data = model.data_preprocessor(data, False)
-        logits = main_logits_at_input(
-            getattr(model, 'segmentor', model), data['inputs'])
+        logits = main_logits_at_input(segmentor, data['inputs'])
         for logit, sample in zip(logits, data['data_samples']):
             h, w = sample.img_shape
             logit = logit[None, :, :h, :w]

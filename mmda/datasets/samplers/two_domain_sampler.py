@@ -1,5 +1,5 @@
-"""Infinite sampler of (source, target) pairs with class-aware source
-sampling."""
+"""Infinite sampler of joint samples of named streams ((source, target)
+pairs and more) with class-aware source sampling."""
 import os.path as osp
 from typing import Iterator, Optional
 
@@ -10,11 +10,12 @@ from torch.utils.data import Sampler
 
 from ...utils.keyed_randomness import SeededIndex, sample_seed
 from ..class_stats import DEFAULT_STATS_FILE
-from ..two_domain_dataset import TwoDomainDataset
+from ..multi_stream_dataset import MultiStreamDataset
 from .class_sampling import (ClassIndex, block_rng, class_balanced_block,
                              rare_class_block, uniform_block)
 
-_SOURCE_STREAM, _TARGET_STREAM = 0, 1
+#: Block generators of stream k (in the dataset's order) use stream id k.
+_SOURCE_STREAM = 0
 
 
 class _BlockStream:
@@ -34,7 +35,8 @@ class _BlockStream:
 @DATA_SAMPLERS.register_module()
 class TwoDomainInfiniteSampler(Sampler):
     """Infinite, deterministic, DDP-aware sampler for iteration-based
-    training, on a :class:`TwoDomainDataset` or a plain dataset.
+    training, on a :class:`~mmda.datasets.TwoDomainDataset`, any
+    :class:`~mmda.datasets.MultiStreamDataset` or a plain dataset.
 
     One global stream of samples is defined by ``seed`` alone; rank ``r`` of
     ``W`` takes elements ``r, r + W, r + 2W, ...`` (like mmengine's
@@ -42,7 +44,10 @@ class TwoDomainInfiniteSampler(Sampler):
     1 rank × batch ``2b``. Element ``n`` of the stream is the pair
     ``(s_n, t_n)`` of the ``n``-th source and target draws, yielded as the
     pair index ``s_n * len(target) + t_n`` (or ``s_n`` on a plain dataset,
-    e.g. for source-only training with class balancing).
+    e.g. for source-only training with class balancing). On a dataset of
+    more streams, element ``n`` holds the ``n``-th draw of every drawn
+    stream, joined by the dataset's :meth:`~mmda.datasets.
+    MultiStreamDataset.join_index` (views follow their stream).
 
     Source sampling (``source_sampling``):
 
@@ -63,10 +68,13 @@ class TwoDomainInfiniteSampler(Sampler):
     Class frequencies come from the source's statistics file
     (:mod:`mmda.datasets.class_stats`), restricted to the dataset's classes
     (a 16-class dataset samples its 16 classes). Classes without any image
-    are never drawn. The target is always drawn in shuffled epochs.
+    are never drawn. The first stream (the source) is sampled this way;
+    the target and every further drawn stream are always drawn in shuffled
+    epochs.
 
     Each block of the stream (a source epoch or sub-epoch, a target epoch)
-    has its own generator derived from ``(seed, stream, block number)``, so
+    has its own generator derived from ``(seed, stream number, block
+    number)`` (the source is stream 0, the target 1, ...), so
     :meth:`set_position` jumps to any position without replaying the stream
     (only the current block is generated).
 
@@ -77,7 +85,8 @@ class TwoDomainInfiniteSampler(Sampler):
     rank, the dataloader worker or whether the run was resumed.
 
     Args:
-        dataset: :class:`TwoDomainDataset` or any sized dataset.
+        dataset: :class:`MultiStreamDataset` (e.g. ``TwoDomainDataset``)
+            or any sized dataset.
         shuffle (bool): shuffle the uniform streams. Defaults to True.
         seed (int, optional): seed of the stream; None draws one random
             seed shared by all ranks.
@@ -134,11 +143,13 @@ class TwoDomainInfiniteSampler(Sampler):
 
         if hasattr(dataset, 'full_init'):
             dataset.full_init()
-        if isinstance(dataset, TwoDomainDataset):
-            self.source, self.target = dataset.source, dataset.target
-            self.num_target = len(self.target)
+        if isinstance(dataset, MultiStreamDataset):
+            drawn = [dataset.datasets[n] for n in dataset.drawn_streams]
+            self.source = drawn[0]
+            #: lengths of the streams after the source (target, ...)
+            self.other_lengths = dataset.stream_lengths()[1:]
         else:
-            self.source, self.target, self.num_target = dataset, None, 0
+            self.source, self.other_lengths = dataset, ()
         self.num_source = len(self.source)
         if self.num_source == 0:
             raise ValueError('TwoDomainInfiniteSampler: empty dataset')
@@ -179,27 +190,36 @@ class TwoDomainInfiniteSampler(Sampler):
         return rare_class_block(self.class_index, self.subepoch_size, rng,
                                 self.rcs_temperature)
 
-    def _target_block(self, k: int) -> np.ndarray:
-        rng = block_rng(self.seed, _TARGET_STREAM, k)
-        return uniform_block(self.num_target, rng, self.shuffle)
+    def _uniform_stream(self, stream: int, size: int) -> _BlockStream:
+        """Shuffled epochs of stream number ``stream`` (1: the target)."""
+        return _BlockStream(
+            lambda k: uniform_block(size, block_rng(self.seed, stream, k),
+                                    self.shuffle), size)
 
     def _streams(self):
         src_bs = self.num_source if self.source_sampling == 'uniform' \
             else self.subepoch_size
         src = _BlockStream(self._source_block, src_bs)
-        tgt = _BlockStream(self._target_block, self.num_target) \
-            if self.target is not None else None
-        return src, tgt
+        return [src] + [
+            self._uniform_stream(stream, size)
+            for stream, size in enumerate(self.other_lengths, start=1)
+        ]
+
+    def _element(self, streams, n: int) -> int:
+        """Dataset index of element ``n``: the draws of every stream joined
+        in mixed radix (``s * len(target) + t`` for two)."""
+        index = streams[0][n]
+        for stream, size in zip(streams[1:], self.other_lengths):
+            index = index * size + stream[n]
+        return index
 
     def global_indices(self, start: int, count: int) -> np.ndarray:
         """Elements ``start .. start + count - 1`` of the global stream
         (all ranks), as dataset indices."""
-        src, tgt = self._streams()
-        out = np.empty(count, dtype=np.int64)
-        for i in range(count):
-            s = src[start + i]
-            out[i] = s if tgt is None else s * self.num_target + tgt[start + i]
-        return out
+        streams = self._streams()
+        return np.array(
+            [self._element(streams, start + i) for i in range(count)],
+            dtype=np.int64)
 
     # ------------------------------------------------------------ sampler
     def set_position(self, n: int) -> None:
@@ -222,13 +242,12 @@ class TwoDomainInfiniteSampler(Sampler):
         return self._position
 
     def __iter__(self) -> Iterator[int]:
-        src, tgt = self._streams()
+        streams = self._streams()
         while True:
             n = self._position + self.rank
             self._position += self.world_size
-            s = src[n]
-            index = s if tgt is None else s * self.num_target + tgt[n]
-            yield SeededIndex(index, sample_seed(self.seed, n))
+            yield SeededIndex(
+                self._element(streams, n), sample_seed(self.seed, n))
 
     def __len__(self) -> int:
         """Length of the dataset (as mmengine's ``InfiniteSampler``)."""

@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from ...models.utils import AdversarialSchedule, publish_adversarial_schedule
+from .model_contract import check_model_supports
 
 
 @HOOKS.register_module()
@@ -25,6 +26,11 @@ class AdversarialDiscriminatorHook(Hook):
 
     The schedule is a function of the iteration only, so a resumed run
     continues it exactly.
+
+    Contract: the model must read the schedule, i.e. declare
+    ``reads_adversarial_schedule = True`` (:class:`~mmda.models.AdvEnt`
+    does); ``before_train`` refuses any other model, naming it (a schedule
+    nobody reads would change nothing).
 
     After every iteration it collects the discriminator accuracies the model
     logs (``disc.<level>.acc_src`` / ``acc_tgt``: the fraction of output
@@ -80,6 +86,13 @@ class AdversarialDiscriminatorHook(Hook):
         return AdversarialSchedule(
             update_discriminator=iteration % self.update_interval == 0,
             adversarial_weight=weight)
+
+    def before_train(self, runner) -> None:
+        """Check that the model reads the schedule."""
+        check_model_supports(self, runner.model,
+                             'reads_adversarial_schedule',
+                             'reads the adversarial schedule in its '
+                             'train_step')
 
     def before_train_iter(self,
                           runner,

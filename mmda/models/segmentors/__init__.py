@@ -1,16 +1,21 @@
 from .advent import AdvEnt
 from .base_da_model import BaseDAModel
 from .da_encoder_decoder import DAEncoderDecoder
-from .deployable import (deploy_prefix, deployable_segmentor, model_class,
-                         segmentor_cfg, split_segmentor_state)
+from .da_method import DAMethodMixin
+from .deployable import (checkpoint_deploy_prefix, deploy_prefix,
+                         deployable_segmentor, member_segmentor_cfgs,
+                         member_segmentors, method_deploy_prefixes,
+                         model_class, segmentor_cfg, split_segmentor_state)
 from .minent import MinEnt
 from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
 from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
 
 __all__ = [
-    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'deploy_prefix',
-    'deployable_segmentor', 'model_class', 'segmentor_cfg',
-    'split_segmentor_state', 'LEVELS', 'MinEnt', 'MultiLevelEncoderDecoder', 'RIPU',
-    'SegmentorEnsemble'
+    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'DAMethodMixin',
+    'checkpoint_deploy_prefix',
+    'deploy_prefix', 'deployable_segmentor', 'member_segmentor_cfgs',
+    'member_segmentors', 'method_deploy_prefixes', 'model_class',
+    'segmentor_cfg', 'split_segmentor_state', 'LEVELS', 'MinEnt',
+    'MultiLevelEncoderDecoder', 'RIPU', 'SegmentorEnsemble'
 ]

@@ -1,9 +1,8 @@
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
@@ -11,19 +10,19 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..losses import SOURCE_LABEL, TARGET_LABEL, weighted_self_information
-from ..utils import (current_adversarial_schedule, frozen,
-                     register_wrapper_free_state_dict, unwrap)
+from ..utils import current_adversarial_schedule, frozen, unwrap
+from .base_da_model import BaseDAModel
 from .multi_level_encoder_decoder import check_levels
 
 
 @MODELS.register_module()
-class AdvEnt(BaseModel):
+class AdvEnt(BaseDAModel):
     """AdvEnt: adversarial entropy minimisation (Vu et al., CVPR 2019), the
     first stage and the trainer of both stages of IntraDA (Pan et al.,
     CVPR 2020).
 
-    Two trainable children, each with its own optimizer (an
-    :class:`~mmengine.optim.OptimWrapperDict` built by
+    A :class:`BaseDAModel` with two trainable children, each with its own
+    optimizer (an :class:`~mmengine.optim.OptimWrapperDict` built by
     :class:`~mmda.engine.MultiOptimWrapperConstructor`) and, under DDP, its
     own wrapper (``MMSeparateDistributedDataParallel``):
 
@@ -52,8 +51,9 @@ class AdvEnt(BaseModel):
        (``discriminator_loss`` weight 0.5), per level; one optimizer step.
 
     The schedule (discriminator update interval, adversarial warm-up) comes
-    from :class:`~mmda.engine.AdversarialDiscriminatorHook`; without it the
-    original recipe runs (both steps every iteration, full weight). The
+    from :class:`~mmda.engine.AdversarialDiscriminatorHook` (which checks
+    :attr:`reads_adversarial_schedule`); without it the original recipe
+    runs (both steps every iteration, full weight). The
     discriminators' accuracies (fraction of cells on the right side of 0)
     are logged as ``disc.<level>.acc_src`` / ``acc_tgt``.
 
@@ -69,6 +69,10 @@ class AdvEnt(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    #: The contract with :class:`~mmda.engine.AdversarialDiscriminatorHook`:
+    #: :meth:`train_step` follows its schedule.
+    reads_adversarial_schedule = True
+
     def __init__(self,
                  segmentor: ConfigType,
                  discriminator: ConfigType,
@@ -80,8 +84,9 @@ class AdvEnt(BaseModel):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None):
         super().__init__(
-            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.segmentor = MODELS.build(segmentor)
+            segmentor=segmentor,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         if not hasattr(self.segmentor, 'level_logits'):
             raise TypeError(
                 f'AdvEnt: the segmentor must be a MultiLevelEncoderDecoder '
@@ -99,8 +104,6 @@ class AdvEnt(BaseModel):
             {level: MODELS.build(cfg)
              for level, cfg in adversarial_losses.items()})
         self.discriminator_loss = MODELS.build(discriminator_loss)
-        # checkpoints read segmentor.* / discriminator.* also under DDP
-        register_wrapper_free_state_dict(self)
 
     # ------------------------------------------------------------ training
     def train_step(self, data: dict,
@@ -117,10 +120,10 @@ class AdvEnt(BaseModel):
                     f'{name!r}')
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
-        if not isinstance(inputs, dict) or \
-                set(inputs) != {'source', 'target'}:
+        if not isinstance(inputs, dict):
             raise ValueError('AdvEnt needs two-domain batches (a '
                              'TwoDomainDataset and a DADataPreprocessor)')
+        self.check_streams(inputs)
         schedule = current_adversarial_schedule()
         src_levels, tgt_levels, tgt_maps, log_vars = self._segmentor_step(
             inputs, samples, optim_wrapper['segmentor'],
@@ -223,18 +226,12 @@ class AdvEnt(BaseModel):
     def discriminator_level_names(self):
         return unwrap(self.discriminator).level_names
 
-    # ------------------------------------------------------------ inference
-    def forward(self,
-                inputs: Tensor,
-                data_samples: Optional[SampleList] = None,
-                mode: str = 'tensor'):
-        """Inference goes to the segmentor (``'tensor'``, ``'predict'``,
-        ``'levels'``); training is :meth:`train_step` (two optimizers)."""
-        if mode == 'loss':
-            raise RuntimeError(
-                'AdvEnt has no single loss: it trains through train_step '
-                'with an OptimWrapperDict (segmentor + discriminator)')
-        return self.segmentor(inputs, data_samples, mode=mode)
+    def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
+        """AdvEnt has no single loss (prediction goes to the segmentor
+        through :class:`BaseDAModel`'s forward)."""
+        raise RuntimeError(
+            'AdvEnt has no single loss: it trains through train_step '
+            'with an OptimWrapperDict (segmentor + discriminator)')
 
 
 def _detached(tensors: Dict[str, Tensor]) -> Dict[str, Tensor]:

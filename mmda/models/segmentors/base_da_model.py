@@ -24,21 +24,26 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..utils import register_wrapper_free_state_dict, unwrap
+from .da_method import DAMethodMixin
 
 
-class BaseDAModel(BaseModel):
+class BaseDAModel(DAMethodMixin, BaseModel):
     """Base of the DA methods that wrap a deployable segmentor.
 
     Subclasses build their other networks in ``__init__`` after calling
-    ``super().__init__`` and implement :meth:`loss` (single optimizer: the
-    DDP wrapper's fixed step calls ``forward(mode='loss')``) or override
-    ``train_step`` (several optimizers, e.g. adversarial methods).
+    ``super().__init__`` and implement :meth:`da_loss` (single optimizer:
+    the DDP wrapper's fixed step calls ``forward(mode='loss')``) or override
+    ``train_step`` (several optimizers, e.g. adversarial methods; they
+    check their batch with :meth:`check_streams`). Streams and the loss
+    dispatch: :class:`DAMethodMixin`.
 
     Class attributes:
         deploy_child (str): Name of the child that is the deployable
             segmentor (an mmseg ``EncoderDecoder``): evaluated by
             ``tools/test.py`` and written by ``tools/export_segmentor.py``.
             The constructor argument of the same name holds its config.
+        streams (tuple[str]): The named streams a training batch must have
+            (see :class:`DAMethodMixin`).
 
     Args:
         segmentor (dict): Config of the deployable segmentor; stored as the
@@ -85,17 +90,15 @@ class BaseDAModel(BaseModel):
                 data_samples: Optional[Union[SampleList,
                                              Dict[str, SampleList]]] = None,
                 mode: str = 'tensor'):
-        """``'loss'`` on a named-stream batch (a dict of streams) goes to
-        :meth:`loss`; everything else (prediction, tensors, single-domain
-        batches) goes to the deployable segmentor."""
-        if mode == 'loss' and isinstance(inputs, dict):
+        """``'loss'`` goes to :meth:`loss`; everything else (prediction,
+        tensors) goes to the deployable segmentor."""
+        if mode == 'loss':
             return self.loss(inputs, data_samples)
         return getattr(self, self.deploy_child)(
             inputs, data_samples, mode=mode)
 
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
-        """The method's losses of one named-stream batch."""
-        raise NotImplementedError(
-            f'{type(self).__name__} has no single loss(): it trains through '
-            'its own train_step')
+    def single_domain_loss(self, inputs: Tensor,
+                           data_samples: SampleList) -> Dict[str, Tensor]:
+        """A single-domain batch trains the deployable segmentor alone."""
+        return getattr(self, self.deploy_child)(
+            inputs, data_samples, mode='loss')

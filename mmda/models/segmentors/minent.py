@@ -1,17 +1,17 @@
-from typing import Dict
+from typing import Dict, Optional
 
-import torch.nn as nn
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType
+from mmseg.utils import ConfigType, SampleList
 
-from .multi_level_encoder_decoder import (MultiLevelEncoderDecoder,
+from .da_encoder_decoder import DAEncoderDecoder
+from .multi_level_encoder_decoder import (LEVELS, MultiLevelEncoderDecoder,
                                           check_levels)
 
 
 @MODELS.register_module()
-class MinEnt(MultiLevelEncoderDecoder):
+class MinEnt(MultiLevelEncoderDecoder, DAEncoderDecoder):
     """MinEnt: direct entropy minimisation (Vu et al., AdvEnt, CVPR 2019).
 
     A single-optimizer method: each two-domain batch minimises
@@ -24,37 +24,48 @@ class MinEnt(MultiLevelEncoderDecoder):
 
     where :math:`L_{ent}` is the mean normalised entropy of the target
     prediction (:class:`~mmda.models.EntropyLoss`), λ = 0.001 (main) and
-    0.0002 (aux), both levels upsampled to the input size. The model is a
+    0.0002 (aux), both levels upsampled to the input size. The entropy
+    losses are the target terms ``entropy_main`` / ``entropy_aux`` of
+    :class:`DAEncoderDecoder` (logged ``tgt.<level>.loss_ent``);
+    ``target_losses`` adds others on either level. The model is a
     :class:`MultiLevelEncoderDecoder` (mmseg ``EncoderDecoder`` weights); a
     single-domain batch trains it as an ordinary segmentor.
 
     Args:
         entropy_losses (dict[str, dict]): level (``main``, ``aux``) → the
             entropy loss config of that level.
+        target_losses (dict[str, dict], optional): Further target terms
+            (with ``level='main'`` or ``'aux'``).
         **kwargs: :class:`EncoderDecoder` arguments (with an
             ``auxiliary_head``).
     """
+
+    term_levels = LEVELS
 
     def __init__(self,
                  entropy_losses: Dict[str, ConfigType] = dict(
                      main=dict(type='EntropyLoss', loss_weight=0.001),
                      aux=dict(type='EntropyLoss', loss_weight=0.0002)),
+                 target_losses: Optional[Dict[str, ConfigType]] = None,
                  **kwargs):
-        super().__init__(**kwargs)
         check_levels('MinEnt', 'entropy_losses', entropy_losses)
-        self.entropy_losses = nn.ModuleDict({
-            level: MODELS.build(cfg)
+        terms = {
+            f'entropy_{level}': dict(cfg, level=level)
             for level, cfg in entropy_losses.items()
-        })
+        }
+        clash = sorted(set(terms) & set(target_losses or {}))
+        if clash:
+            raise KeyError(f'MinEnt: target_losses {clash} are set by '
+                           'entropy_losses (set entropy_losses instead)')
+        super().__init__(
+            target_losses=dict(terms, **(target_losses or {})), **kwargs)
 
-    def loss(self, inputs, data_samples) -> Dict[str, Tensor]:
-        """Source CE of both levels and target entropy of both levels."""
-        if not isinstance(inputs, dict):
-            return super().loss(inputs, data_samples)
+    def da_loss(self, inputs: Dict[str, Tensor],
+                data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
+        """Source CE of both levels and the target terms of both levels."""
         losses = self.level_losses(
             self.level_logits(inputs['source']), data_samples['source'],
             prefix='src.')
-        tgt_levels = self.level_logits(inputs['target'])
-        for level, loss in self.entropy_losses.items():
-            losses[f'tgt.{level}.{loss.loss_name}'] = loss(tgt_levels[level])
+        losses.update(
+            self.target_term_losses(self.level_logits(inputs['target'])))
         return losses

@@ -11,6 +11,13 @@ from mmseg.utils import ConfigType, OptConfigType, OptSampleList, SampleList
 FUSIONS = ('logits', 'probs')
 
 
+def no_single_segmentor(members) -> str:
+    """Why an ensemble has no deployable segmentor (an error message)."""
+    return (f'SegmentorEnsemble (members {list(members)}) has no single '
+            'deployable segmentor: test it with tools/test.py; export or '
+            'rank a member from its own config and checkpoint')
+
+
 @MODELS.register_module()
 class SegmentorEnsemble(BaseSegmentor):
     """Test-time ensemble of trained segmentors (AdvEnt+MinEnt, Vu et al.,
@@ -34,6 +41,12 @@ class SegmentorEnsemble(BaseSegmentor):
     The ensemble is built for testing only: each member is trained with its
     own config, and ``tools/ensemble_checkpoints.py`` gathers their weights
     into one checkpoint whose keys are ``members.<name>.*``.
+
+    In the method interface (:mod:`mmda.models.segmentors.deployable`) the
+    ensemble is tested as it is (``tools/test.py``) but has no single
+    deployable segmentor: :attr:`deployable` (and so export and entropy
+    ranking) refuses it, naming the members; :func:`~mmda.models.
+    member_segmentors` lists them.
 
     Args:
         members (dict[str, dict]): member name → segmentor config.
@@ -72,6 +85,16 @@ class SegmentorEnsemble(BaseSegmentor):
         self.members = nn.ModuleDict(
             {name: MODELS.build(cfg)
              for name, cfg in members.items()})
+
+    #: No single child is the deployable segmentor (see :attr:`deployable`).
+    deploy_child = None
+    #: The child holding the member segmentors.
+    members_child = 'members'
+
+    @property
+    def deployable(self) -> nn.Module:
+        """Refused: an ensemble is not one ``EncoderDecoder``."""
+        raise TypeError(no_single_segmentor(list(self.members)))
 
     @property
     def _first(self) -> BaseSegmentor:

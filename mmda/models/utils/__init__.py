@@ -3,11 +3,13 @@ from .adversarial_schedule import (AdversarialSchedule,
                                    publish_adversarial_schedule)
 from .frozen import frozen, unwrap
 from .logits_at_input import main_logits_at_input, resize_to_input
+from .streams import check_streams
+from .target_losses import TargetLosses
 from .wrapper_free_state_dict import register_wrapper_free_state_dict
 
 __all__ = [
     'AdversarialSchedule', 'current_adversarial_schedule',
     'publish_adversarial_schedule', 'frozen', 'unwrap',
-    'main_logits_at_input', 'resize_to_input',
-    'register_wrapper_free_state_dict'
+    'main_logits_at_input', 'resize_to_input', 'check_streams',
+    'TargetLosses', 'register_wrapper_free_state_dict'
 ]
