@@ -1,16 +1,18 @@
 from .advent import AdvEnt
 from .base_da_model import BaseDAModel
 from .da_encoder_decoder import DAEncoderDecoder
+from .depth_aware_encoder_decoder import DepthAwareEncoderDecoder
 from .deployable import (deploy_prefix, deployable_segmentor, model_class,
                          segmentor_cfg, split_segmentor_state)
+from .gio_ada import GIOAda
 from .minent import MinEnt
 from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
 from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
 
 __all__ = [
-    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'deploy_prefix',
-    'deployable_segmentor', 'model_class', 'segmentor_cfg',
-    'split_segmentor_state', 'LEVELS', 'MinEnt', 'MultiLevelEncoderDecoder', 'RIPU',
-    'SegmentorEnsemble'
+    'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'DepthAwareEncoderDecoder',
+    'deploy_prefix', 'deployable_segmentor', 'model_class', 'segmentor_cfg',
+    'split_segmentor_state', 'GIOAda', 'LEVELS', 'MinEnt',
+    'MultiLevelEncoderDecoder', 'RIPU', 'SegmentorEnsemble'
 ]
