@@ -46,6 +46,7 @@ ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
             'gta5-to-cityscapes.py')
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
@@ -74,9 +75,22 @@ RUNS = OrderedDict([
                               ABLATION.format('uncertainty'), [])),
     ('ablation_impurity', ('RA by impurity only', '2.2 %',
                            ABLATION.format('impurity'), [])),
+    # the SYNTHIA-layout source (labels and depth): GIO-Ada and its
+    # semantic-only ablation, against source-only on the same source
+    ('source_only_synthia', ('Source only (SYNTHIA)', '0',
+                             SYNTHIA.format('baselines/source-only'), [])),
+    ('gio_ada_nodepth', ('GIO-Ada without depth (SYNTHIA)', '0',
+                         SYNTHIA.format('gio_ada/gio-ada-nodepth'), [])),
+    ('gio_ada', ('GIO-Ada (SYNTHIA)', '0',
+                 SYNTHIA.format('gio_ada/gio-ada'), [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
+#: rows whose source-only reference is not the GTA5-layout source_only
+SOURCE_ONLY_OF = {
+    'gio_ada_nodepth': 'source_only_synthia',
+    'gio_ada': 'source_only_synthia'
+}
 RA_BUDGETS = OrderedDict([('ripu_ra1', 1.0), ('ripu_ra2.2', 2.2),
                           ('ripu_ra5', 5.0)])
 
@@ -290,9 +304,10 @@ def row_of(results: list) -> dict:
 
 
 def gap_recovered(row, rows):
-    lo = rows.get('source_only')
+    lo = rows.get(SOURCE_ONLY_OF.get(row['name'], 'source_only'))
     hi = rows.get('oracle')
-    if not lo or not hi or row['name'] in ('source_only', 'oracle'):
+    if not lo or not hi or row['name'] in ('source_only', 'oracle',
+                                           'source_only_synthia'):
         return ''
     gap = hi['mean']['mIoU'] - lo['mean']['mIoU']
     got = row['mean']['mIoU'] - lo['mean']['mIoU']
