@@ -3,7 +3,8 @@
 Trains the benchmark's configs with ``tools/train.py`` (one subprocess each,
 an ordinary mmda run in its own work dir), reads the final target-val
 metrics, and writes a Markdown table (``benchmarks/results/sim2real.md``),
-the raw numbers (``sim2real.json``) and the RIPU budget-vs-mIoU plot::
+the raw numbers (``sim2real.json``), the RIPU budget-vs-mIoU plot and, with
+the ``gio_ada`` row, GIO-Ada's pictures (``gio_ada_pictures.png``)::
 
     python benchmarks/sim2real_results.py                 # every run
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
@@ -480,8 +481,23 @@ def main(argv=None):
     if plot_budget(ordered, osp.join(args.results_dir,
                                      'ripu_budget_vs_miou.png')):
         print(f'[sim2real] plot: {args.results_dir}/ripu_budget_vs_miou.png')
+    if 'gio_ada' in args.runs:
+        render_gio_ada_pictures(bench, min(args.seeds), args.results_dir)
     print()
     print(table)
+
+
+def render_gio_ada_pictures(bench: Benchmark, seed: int,
+                            results_dir: str) -> None:
+    """Source, translated source, target and predicted depth of the GIO-Ada
+    run of ``seed`` (``benchmarks/gio_ada_pictures.py``)."""
+    out = osp.join(results_dir, 'gio_ada_pictures.png')
+    subprocess.run([
+        bench.python, 'benchmarks/gio_ada_pictures.py', RUNS['gio_ada'][2],
+        bench.final_checkpoint('gio_ada', seed), '--out', out
+    ],
+                   cwd=ROOT,
+                   check=True)
 
 
 if __name__ == '__main__':
