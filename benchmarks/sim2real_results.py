@@ -3,7 +3,8 @@
 Trains the benchmark's configs with ``tools/train.py`` (one subprocess each,
 an ordinary mmda run in its own work dir), reads the final target-val
 metrics, and writes a Markdown table (``benchmarks/results/sim2real.md``),
-the raw numbers (``sim2real.json``) and the RIPU budget-vs-mIoU plot::
+the raw numbers (``sim2real.json``), the RIPU budget-vs-mIoU plot and, with
+the ``gio_ada`` row, GIO-Ada's pictures (``gio_ada_pictures.png``)::
 
     python benchmarks/sim2real_results.py                 # every run
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
@@ -46,6 +47,7 @@ ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
             'gta5-to-cityscapes.py')
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
@@ -74,9 +76,22 @@ RUNS = OrderedDict([
                               ABLATION.format('uncertainty'), [])),
     ('ablation_impurity', ('RA by impurity only', '2.2 %',
                            ABLATION.format('impurity'), [])),
+    # the SYNTHIA-layout source (labels and depth): GIO-Ada and its
+    # semantic-only ablation, against source-only on the same source
+    ('source_only_synthia', ('Source only (SYNTHIA)', '0',
+                             SYNTHIA.format('baselines/source-only'), [])),
+    ('gio_ada_nodepth', ('GIO-Ada without depth (SYNTHIA)', '0',
+                         SYNTHIA.format('gio_ada/gio-ada-nodepth'), [])),
+    ('gio_ada', ('GIO-Ada (SYNTHIA)', '0',
+                 SYNTHIA.format('gio_ada/gio-ada'), [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
+#: rows whose source-only reference is not the GTA5-layout source_only
+SOURCE_ONLY_OF = {
+    'gio_ada_nodepth': 'source_only_synthia',
+    'gio_ada': 'source_only_synthia'
+}
 RA_BUDGETS = OrderedDict([('ripu_ra1', 1.0), ('ripu_ra2.2', 2.2),
                           ('ripu_ra5', 5.0)])
 
@@ -290,9 +305,10 @@ def row_of(results: list) -> dict:
 
 
 def gap_recovered(row, rows):
-    lo = rows.get('source_only')
+    lo = rows.get(SOURCE_ONLY_OF.get(row['name'], 'source_only'))
     hi = rows.get('oracle')
-    if not lo or not hi or row['name'] in ('source_only', 'oracle'):
+    if not lo or not hi or row['name'] in ('source_only', 'oracle',
+                                           'source_only_synthia'):
         return ''
     gap = hi['mean']['mIoU'] - lo['mean']['mIoU']
     got = row['mean']['mIoU'] - lo['mean']['mIoU']
@@ -465,8 +481,23 @@ def main(argv=None):
     if plot_budget(ordered, osp.join(args.results_dir,
                                      'ripu_budget_vs_miou.png')):
         print(f'[sim2real] plot: {args.results_dir}/ripu_budget_vs_miou.png')
+    if 'gio_ada' in args.runs:
+        render_gio_ada_pictures(bench, min(args.seeds), args.results_dir)
     print()
     print(table)
+
+
+def render_gio_ada_pictures(bench: Benchmark, seed: int,
+                            results_dir: str) -> None:
+    """Source, translated source, target and predicted depth of the GIO-Ada
+    run of ``seed`` (``benchmarks/gio_ada_pictures.py``)."""
+    out = osp.join(results_dir, 'gio_ada_pictures.png')
+    subprocess.run([
+        bench.python, 'benchmarks/gio_ada_pictures.py', RUNS['gio_ada'][2],
+        bench.final_checkpoint('gio_ada', seed), '--out', out
+    ],
+                   cwd=ROOT,
+                   check=True)
 
 
 if __name__ == '__main__':

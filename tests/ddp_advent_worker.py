@@ -7,10 +7,15 @@ CPU), takes this rank's first training batch, runs ``train_step`` and saves
 ``{'grads': {optimizer: {param: grad}}, 'inputs': ..., 'params': ...}`` to
 ``OUT/rank<r>.pt``; with ``--load CKPT`` the Runner first loads the
 checkpoint into the wrapped model, and ``'loaded'`` holds the state dict
-right after::
+right after; ``--save-batch`` also saves the batch (``OUT/rank<r>.batch``)
+and ``--batch FILE`` trains on a saved batch instead of the dataloader's
+(a one-process rerun of one rank's step)::
 
     python tests/ddp_advent_worker.py CONFIG --work-dir DIR --out OUT \\
-        [--launcher pytorch] [--load CKPT] [--cfg-options ...]
+        [--launcher pytorch] [--load CKPT] [--save-batch] [--batch FILE] \\
+        [--cfg-options ...]
+
+Used by the AdvEnt and GIO-Ada DDP tests.
 """
 import argparse
 import os
@@ -52,6 +57,8 @@ def main(argv=None):
     parser.add_argument('--out', required=True)
     parser.add_argument('--launcher', default='none')
     parser.add_argument('--load', help='checkpoint loaded by the Runner')
+    parser.add_argument('--save-batch', action='store_true')
+    parser.add_argument('--batch', help='a batch saved by --save-batch')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
 
@@ -70,11 +77,16 @@ def main(argv=None):
     grads = {}
     for name, wrapper in runner.optim_wrapper.items():
         record_step(name, wrapper, model, grads)
-    batch = next(iter(runner.train_dataloader))
+    if args.batch:
+        batch = torch.load(args.batch, weights_only=False)
+    else:
+        batch = next(iter(runner.train_dataloader))
+    os.makedirs(args.out, exist_ok=True)
+    if args.save_batch:
+        torch.save(batch, osp.join(args.out, f'rank{get_rank()}.batch'))
     runner.message_hub.update_info('iter', 0)
     runner.model.train()
     runner.model.train_step(batch, optim_wrapper=runner.optim_wrapper)
-    os.makedirs(args.out, exist_ok=True)
     torch.save(
         dict(
             grads=grads,

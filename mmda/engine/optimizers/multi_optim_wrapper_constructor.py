@@ -33,6 +33,10 @@ class MultiOptimWrapperConstructor:
     with trainable parameters must have an entry, so no parameter is left
     out of training silently; frozen children (an EMA teacher) must not.
 
+    An entry set to ``None`` is left out: a config that removes a child
+    (GIO-Ada's ablation without its depth head) removes its optimizer with
+    ``optim_wrapper=dict(depth_head=None)``.
+
     A list ``param_scheduler`` then applies to every wrapper, a dict keyed
     like the wrappers to each its own (mmengine's ``Runner``).
     """
@@ -43,7 +47,11 @@ class MultiOptimWrapperConstructor:
                 'MultiOptimWrapperConstructor: put paramwise_cfg inside each '
                 'optimizer wrapper entry (it is relative to that child), not '
                 'at the top level of optim_wrapper')
-        entries = dict(optim_wrapper_cfg)
+        entries = {
+            name: cfg
+            for name, cfg in dict(optim_wrapper_cfg).items()
+            if cfg is not None
+        }
         if 'optimizer' in entries or 'type' in entries:
             raise ValueError(
                 'MultiOptimWrapperConstructor: optim_wrapper must map child '

@@ -1,0 +1,3 @@
+from .image_transform_net import ImageTransformNet
+
+__all__ = ['ImageTransformNet']
