@@ -7,7 +7,10 @@ Same flags as MMSegmentation's ``tools/test.py``::
 
 Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
 shards the test set over processes and gives exactly the single-process
-result.
+result. The checkpoint is read safely and must fit the config's model
+exactly (:class:`mmda.engine.MMDARunner`): a checkpoint of another model
+exits non-zero naming the file, the mismatched keys and the model it seems
+to be of.
 """
 import argparse
 import os
@@ -21,9 +24,8 @@ except ImportError:  # running from a source checkout without install
     import mmda  # noqa: F401
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
-from mmda.apis import load_config
+from mmda.apis import build_runner, load_config
 from mmda.utils import init_distributed
 
 
@@ -99,7 +101,7 @@ def main(argv=None):
         cfg.test_evaluator['output_dir'] = osp.abspath(args.out)
         cfg.test_evaluator['keep_results'] = True
     init_distributed(args.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)  # strict: a checkpoint must fit the model
     runner.test()
 
 

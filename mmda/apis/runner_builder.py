@@ -5,6 +5,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
+from ..engine.runner import MMDARunner
 from ..utils import check_single_optimizer, init_distributed
 from .config_loading import enable_amp, load_config
 
@@ -33,6 +34,13 @@ def build_runner_from_args(config: str,
     if resume:
         cfg.resume = True
     init_distributed(launcher)
+    return build_runner(cfg)
+
+
+def build_runner(cfg) -> Runner:
+    """The config's ``runner_type`` (e.g. ``FlexibleRunner`` for
+    DeepSpeed), else :class:`~mmda.engine.MMDARunner` (safe, strict
+    checkpoint loading)."""
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    return MMDARunner.from_cfg(cfg)
