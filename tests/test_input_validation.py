@@ -135,7 +135,7 @@ def test_lambda_that_leaves_a_split_empty_is_refused():
 
 
 def test_entropy_rank_refuses_lambda_before_scoring(sim2real_tiny, tmp_path,
-                                                     monkeypatch):
+                                                    monkeypatch):
     """``--lambda 0.01`` on the 8 target images: refused after the
     checkpoint is loaded and before any image is scored; no ranking
     directory, no temporary one."""
@@ -180,8 +180,8 @@ def write_gta5(root, labels):
     return str(root)
 
 
-def test_unknown_raw_ids_are_reported_with_counts_and_files(tmp_path,
-                                                           capsys):
+def test_unknown_raw_ids_are_reported_with_counts_and_files(
+        tmp_path, capsys):
     label = np.full((4, 4), 7, np.uint8)  # road
     label[0, :3] = 250  # unknown labelId
     label[1, 0] = 34  # unknown labelId

@@ -17,7 +17,8 @@ from .runtime_cfg import adapt_cfg_to_device
 __all__ = [
     'UnsafeCheckpointError', 'load_local_checkpoint',
     'plain_checkpoint_state', 'CheckpointMismatchError',
-    'check_checkpoint_fits', 'load_checkpoint_strict', 'init_distributed', 'is_cuda_usable',
+    'check_checkpoint_fits', 'load_checkpoint_strict', 'init_distributed',
+    'is_cuda_usable',
     'adapt_cfg_to_device', 'SeededIndex', 'derive_seed', 'iteration_seed',
     'sample_seed', 'seed_global_rngs', 'seed_of', 'seeded_rngs',
     'check_single_optimizer', 'destroy_distributed', 'process_group_backend',
