@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from ..utils.checkpoint_compat import load_local_checkpoint
+from ..utils.checkpoint_fit import check_checkpoint_fits
 
 #: Key prefix of the segmentor in a multi-network method's checkpoint.
 SEGMENTOR_PREFIX = 'segmentor.'
@@ -35,14 +36,15 @@ def segmentor_state_dict(checkpoint: str) -> Tuple[dict, dict]:
 
 def load_segmentor_weights(model: nn.Module, checkpoint: str,
                            what: str) -> dict:
-    """Load the segmentor of ``checkpoint`` into ``model`` strictly; an
-    error names the file and ``what`` the model is. Returns the meta."""
+    """Load the segmentor of ``checkpoint`` into ``model`` strictly; a
+    :class:`~mmda.utils.CheckpointMismatchError` names the file, ``what``
+    the model is, the counts of mismatched keys and what the checkpoint
+    seems to be. Returns the meta."""
     state, meta = segmentor_state_dict(checkpoint)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise RuntimeError(
-            f'{checkpoint} does not fit {what}: {e}') from None
+    state = check_checkpoint_fits(
+        model, dict(meta=meta, state_dict=state), checkpoint, what,
+        revise_keys=())
+    model.load_state_dict(state, strict=True)
     return meta
 
 

@@ -3,7 +3,6 @@ from typing import Callable, Union
 
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import RUNNERS
 from mmda.utils.checkpoint_compat import (load_local_checkpoint,
@@ -94,19 +93,7 @@ plain_checkpoint_state`), so ``torch.load(weights_only=True)`` reads them
       it seems to be of (mmengine loads non-strictly and only logs);
       ``resume`` also refuses a checkpoint without training state or with
       another optimizer set-up (mmengine: ``KeyError: 'param_groups'``).
-    * ``resume=True`` with no checkpoint in the work dir is an error
-      (mmengine silently starts from scratch).
     """
-
-    def load_or_resume(self) -> None:
-        if (not self._has_loaded and self._resume
-                and self._load_from is None
-                and find_latest_checkpoint(self.work_dir) is None):
-            raise FileNotFoundError(
-                f'--resume: the work dir {self.work_dir} has no '
-                'last_checkpoint to resume from; run without --resume to '
-                'start from scratch')
-        super().load_or_resume()
 
     def resume(self, filename: str, *args, **kwargs) -> None:
         self._resuming = True
