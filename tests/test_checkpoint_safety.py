@@ -302,7 +302,8 @@ def test_resume_needs_training_state_of_the_same_optimizers():
                        "this run has .'discriminator', 'generator'."):
         check_training_state(
             dict(good, optimizer=dict(optimizer=own)), 'a.pth', several)
-    with pytest.raises(CheckpointMismatchError, match='would execute'):
+    with pytest.raises(UnsafeCheckpointError, match='a.pth: its meta holds a '
+                       '"config" text, which mmengine would execute'):
         check_training_state(
             dict(good, meta=dict(iter=2, epoch=0, config='x = 1')),
             'a.pth', own)

@@ -187,6 +187,22 @@ def _holds(value, target) -> bool:
     return False
 
 
+def refuse_executable_meta(checkpoint: dict, filename: str) -> None:
+    """Refuse a checkpoint whose meta holds a ``config`` text: mmengine's
+    ``Runner.resume`` and ``FlexibleRunner.resume`` execute it as a Python
+    config (``Config.fromstring``). mmengine and mmda write ``meta['cfg']``,
+    which is never executed.
+
+    Raises:
+        UnsafeCheckpointError: naming the file.
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if isinstance(meta, dict) and 'config' in meta:
+        raise UnsafeCheckpointError(
+            f'refusing to resume from {filename}: its meta holds a "config" '
+            'text, which mmengine would execute as Python')
+
+
 def check_deepspeed_checkpoint_dir(dirname: str,
                                    allowed: Iterable = ()) -> None:
     """Vet every ``*.pt`` file of a DeepSpeed checkpoint directory before

@@ -78,7 +78,8 @@ from mmengine.utils import apply_to
 
 from .checkpoint_compat import (check_deepspeed_checkpoint_dir,
                                 deepspeed_globals, load_local_checkpoint,
-                                message_hub_state, plain_checkpoint_state)
+                                message_hub_state, plain_checkpoint_state,
+                                refuse_executable_meta)
 from .checkpoint_fit import DEFAULT_REVISE_KEYS, check_checkpoint_fits
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
@@ -297,6 +298,7 @@ to_deepspeed_optim_wrapper`).
         # DeepSpeed unpickles with weights_only=False: vet the files first
         check_deepspeed_checkpoint_dir(filename, deepspeed_globals())
         checkpoint = super().resume(filename, **kwargs)
+        refuse_executable_meta(checkpoint, filename)
         if 'message_hub' in checkpoint:
             message_hub_state(checkpoint['message_hub'])
         if callback is not None:

@@ -7,7 +7,8 @@ from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 from mmda.utils.checkpoint_compat import (load_local_checkpoint,
                                           message_hub_state,
-                                          plain_checkpoint_state)
+                                          plain_checkpoint_state,
+                                          refuse_executable_meta)
 from mmda.utils.checkpoint_fit import (DEFAULT_REVISE_KEYS,
                                        CheckpointMismatchError,
                                        check_checkpoint_fits)
@@ -22,6 +23,8 @@ def check_training_state(checkpoint: dict, filename: str,
 
     Raises:
         CheckpointMismatchError: naming the file and what differs.
+        UnsafeCheckpointError: for a meta ``config`` text, which mmengine's
+            resume would execute.
     """
     meta = checkpoint.get('meta')
     missing = [k for k in ('meta', 'message_hub') if k not in checkpoint]
@@ -32,12 +35,7 @@ def check_training_state(checkpoint: dict, filename: str,
             f'cannot resume from {filename}: it is not a training checkpoint '
             f'(no {", ".join(missing)}); to start from its weights, set '
             'load_from instead of --resume')
-    if isinstance(meta, dict) and 'config' in meta:
-        # mmengine's resume executes meta['config'] as a Python config
-        raise CheckpointMismatchError(
-            f'refusing to resume from {filename}: its meta holds a "config" '
-            'text, which mmengine would execute (mmengine and mmda write '
-            'meta["cfg"])')
+    refuse_executable_meta(checkpoint, filename)
     if 'optimizer' in checkpoint:
         _check_optimizer_state(optim_state, checkpoint['optimizer'],
                                filename, 'optimizer')
