@@ -223,12 +223,14 @@ def check_deepspeed_checkpoint_dir(dirname: str,
 
 
 def deepspeed_globals() -> list:
-    """The named classes DeepSpeed pickles into its checkpoint files (the
-    ZeRO stage enum and the fp16 loss scaler)."""
+    """The named classes DeepSpeed pickles into its ZeRO optimizer states:
+    the ZeRO stage enum, the loss scalers and the parameter-fragment
+    addresses (plain data classes)."""
     from deepspeed.runtime.fp16.loss_scaler import (DynamicLossScaler,
                                                     LossScaler)
     from deepspeed.runtime.zero.config import ZeroStageEnum
-    return [ZeroStageEnum, LossScaler, DynamicLossScaler]
+    from deepspeed.utils.tensor_fragment import fragment_address
+    return [ZeroStageEnum, LossScaler, DynamicLossScaler, fragment_address]
 
 
 # ------------------------------------------------------------ plain form

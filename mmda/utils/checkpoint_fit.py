@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Optional, Sequence, Tuple
 
 import torch.nn as nn
+from mmengine.runner.checkpoint import load_state_dict
 
 from .checkpoint_compat import load_local_checkpoint
 
@@ -161,5 +162,5 @@ load_local_checkpoint`) into ``model``, refusing a checkpoint that does not
     checkpoint = load_local_checkpoint(filename, map_location=map_location)
     state = check_checkpoint_fits(model, checkpoint, filename, what,
                                   revise_keys)
-    model.load_state_dict(state, strict=True)
+    load_state_dict(model, state, strict=True)  # unwraps DDP children
     return checkpoint

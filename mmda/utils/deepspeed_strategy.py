@@ -74,6 +74,7 @@ from mmengine._strategy import deepspeed as _mmengine_deepspeed
 from mmengine._strategy.deepspeed import DeepSpeedStrategy
 from mmengine.config import ConfigDict
 from mmengine.registry import OPTIMIZERS, STRATEGIES
+from mmengine.runner.checkpoint import load_state_dict
 from mmengine.utils import apply_to
 
 from .checkpoint_compat import (check_deepspeed_checkpoint_dir,
@@ -321,7 +322,7 @@ to_deepspeed_optim_wrapper`).
                 self.model.module, checkpoint, filename,
                 f'the model of {self.config_name}',
                 kwargs.get('revise_keys', DEFAULT_REVISE_KEYS))
-            self.model.module.load_state_dict(state, strict=True)
+            load_state_dict(self.model.module, state, strict=True)
             # ZeRO steps its own fp32 copy of the weights: refill it
             optimizer = getattr(self.model, 'optimizer', None)
             if hasattr(optimizer, 'refresh_fp32_params'):

@@ -3,6 +3,7 @@ from typing import Callable, Union
 
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import load_state_dict
 
 from mmseg.registry import RUNNERS
 from mmda.utils.checkpoint_compat import (load_local_checkpoint,
@@ -123,7 +124,8 @@ plain_checkpoint_state`), so ``torch.load(weights_only=True)`` reads them
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
             check_training_state(checkpoint, filename,
                                  self.optim_wrapper.state_dict())
-        model.load_state_dict(state, strict=True)
+        # mmengine's loader: it unwraps DDP-wrapped children
+        load_state_dict(model, state, strict=True)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
