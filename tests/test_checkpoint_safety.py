@@ -217,6 +217,29 @@ def test_deepspeed_directory_is_vetted(tmp_path):
     assert not marker.exists()
 
 
+def test_deepspeed_strategy_vets_before_deepspeed_reads(tmp_path):
+    """``--resume`` and ``load_from`` of a DeepSpeed run: the strategy
+    refuses the directory (or file) before DeepSpeed unpickles it with
+    ``weights_only=False``."""
+    import logging
+
+    from mmda.utils.deepspeed_strategy import MMDADeepSpeedStrategy
+    marker = tmp_path / 'PWNED'
+    ckpt_dir = tmp_path / 'iter_2.pth'
+    ckpt_dir.mkdir()
+    path = write_malicious(ckpt_dir / 'mp_rank_00_model_states.pt', marker)
+    # nothing of the strategy is set up: the refusal comes first
+    strategy = object.__new__(MMDADeepSpeedStrategy)
+    strategy.logger = logging.getLogger('test')
+    with pytest.raises(UnsafeCheckpointError, match=path):
+        strategy.resume(str(ckpt_dir))
+    with pytest.raises(UnsafeCheckpointError, match=path):
+        strategy.load_checkpoint(str(ckpt_dir))
+    with pytest.raises(UnsafeCheckpointError, match=path):
+        strategy.load_checkpoint(path)  # a checkpoint file as load_from
+    assert not marker.exists()
+
+
 # ------------------------------------------------------------------- fit
 class Tiny(nn.Module):
 
