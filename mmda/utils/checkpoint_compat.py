@@ -53,18 +53,13 @@ NUMERIC_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
 #: The keys of a ``HistoryBuffer`` in its plain (checkpoint) form.
 PLAIN_BUFFER_KEYS = frozenset(('log_history', 'count_history', 'max_length'))
 
+#: The methods a pickled ``HistoryBuffer`` names through ``getattr``.
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint names a type or callable outside the allow-list; it was
     not unpickled."""
-
-
-def _qualname(obj) -> str:
-    return f'{obj.__module__}.{obj.__qualname__}'
-
-
-#: The methods a pickled ``HistoryBuffer`` names through ``getattr``.
-HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
 
 def history_buffer_statistic(owner, name):
@@ -96,12 +91,13 @@ def legacy_runner_globals() -> list:
 
 
 def _names(objs: Iterable) -> set:
+    """The names under which pickles refer to ``objs``."""
     names = set()
     for obj in objs:
         if isinstance(obj, tuple):  # (stand-in, name it is pickled under)
             names.add(obj[1])
         else:
-            names.add(_qualname(obj))
+            names.add(f'{obj.__module__}.{obj.__qualname__}')
     return names
 
 
