@@ -59,7 +59,7 @@ def first_checkpoint(config: str, work_dir: str) -> str:
 def stamp(src: str, dst: str, iteration: int) -> None:
     """Copy a Runner checkpoint as if written at ``iteration``."""
     import torch
-    ckpt = torch.load(src, map_location='cpu', weights_only=False)
+    ckpt = torch.load(src, map_location='cpu', weights_only=True)
     ckpt['meta']['iter'] = iteration
     for sched in ckpt.get('param_schedulers', []):
         if 'last_step' in sched:

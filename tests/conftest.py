@@ -113,10 +113,19 @@ def torch_one_thread():
 
 
 def load_checkpoint(path):
-    """A Runner checkpoint (``weights_only=False``: it pickles the message
-    hub)."""
+    """A checkpoint mmda wrote: plain containers, read by torch's restricted
+    unpickler with no allow-list."""
     import torch
-    return torch.load(str(path), map_location='cpu', weights_only=False)
+    return torch.load(str(path), map_location='cpu', weights_only=True)
+
+
+def load_deepspeed_file(path):
+    """A file of a DeepSpeed checkpoint directory (its optimizer states
+    pickle DeepSpeed's loss scaler and ZeRO stage), read safely."""
+    from mmda.utils.checkpoint_compat import (deepspeed_globals,
+                                              load_local_checkpoint)
+    return load_local_checkpoint(
+        str(path), map_location='cpu', allowed=deepspeed_globals())
 
 
 def assert_same_training_state(got_path, want_path):
@@ -185,7 +194,7 @@ def assert_same_deepspeed_state(got_dir, want_dir, ranks: int) -> None:
     import pickle
 
     import torch
-    got, want = (load_checkpoint(osp.join(str(d), DEEPSPEED_MODEL_STATES))
+    got, want = (load_deepspeed_file(osp.join(str(d), DEEPSPEED_MODEL_STATES))
                  for d in (got_dir, want_dir))
     assert set(got['module']) == set(want['module'])
     differ = [k for k, v in want['module'].items()
@@ -196,7 +205,7 @@ def assert_same_deepspeed_state(got_dir, want_dir, ranks: int) -> None:
     for rank in range(ranks):
         name = f'zero_pp_rank_{rank}_mp_rank_00_optim_states.pt'
         want_opt, got_opt = (
-            load_checkpoint(osp.join(str(d), name))['optimizer_state_dict']
+            load_deepspeed_file(osp.join(str(d), name))['optimizer_state_dict']
             for d in (want_dir, got_dir))
         for key in ('single_partition_of_fp32_groups',
                     'base_optimizer_state'):

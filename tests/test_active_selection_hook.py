@@ -382,7 +382,7 @@ def tree(root):
 
 
 def load_ckpt(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def gt_of(data_root, key):

@@ -512,7 +512,7 @@ def train_argv(work_dir, extra=(), resume=False):
 
 
 def load_ckpt(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 @pytest.mark.slow

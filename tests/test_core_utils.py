@@ -1,22 +1,18 @@
-"""Config loading, device adaptation, checkpoint loading, process-group set-up
-and the domain-adaptation IoU metric."""
+"""Config loading, device adaptation, process-group set-up and the
+domain-adaptation IoU metric (checkpoint loading: test_checkpoint_safety)."""
 import math
 import os
 import os.path as osp
-import pickle
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
 from mmda.apis import check_cfg_options, enable_amp, load_config
 from mmda.datasets.label_maps import CITYSCAPES_CLASSES, CLASSES_16
 from mmda.evaluation.da_iou_metric import DAIoUMetric
 from mmda.utils import adapt_cfg_to_device, init_distributed
-from mmda.utils.checkpoint_compat import load_local_checkpoint
 from mmda.utils.dist import _export_slurm_env, slurm_master_port
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -217,58 +213,6 @@ def test_adapt_default_follows_this_machine():
     cfg = adapt_cfg_to_device(bn_cfg())
     cuda = torch.cuda.is_available() and torch.cuda.device_count() > 0
     assert cfg.env_cfg.dist_cfg.backend == ('nccl' if cuda else 'gloo')
-
-
-# ----------------------------------------------------------------------------
-# checkpoint compatibility (torch >= 2.6 weights_only default)
-# ----------------------------------------------------------------------------
-def runner_like_checkpoint(path):
-    buffer = HistoryBuffer()
-    for value in (1., 2., 4.):
-        buffer.update(value)
-    torch.save(
-        dict(
-            meta=dict(iter=3, seed=0),
-            state_dict=dict(w=torch.arange(4.)),
-            message_hub=dict(log_scalars={'train/loss': buffer})), path)
-
-
-def test_torch_default_refuses_a_runner_checkpoint(tmp_path):
-    # what the compat layer is for (torch >= 2.6)
-    path = str(tmp_path / 'ckpt.pth')
-    runner_like_checkpoint(path)
-    with pytest.raises(pickle.UnpicklingError, match='weights_only'):
-        torch.load(path)
-
-
-def test_mmengine_loads_a_runner_checkpoint(tmp_path):
-    path = str(tmp_path / 'ckpt.pth')
-    runner_like_checkpoint(path)
-    ckpt = _load_checkpoint(path, map_location='cpu')
-    assert ckpt['meta'] == dict(iter=3, seed=0)
-    assert torch.equal(ckpt['state_dict']['w'], torch.arange(4.))
-    buffer = ckpt['message_hub']['log_scalars']['train/loss']
-    assert isinstance(buffer, HistoryBuffer)
-    assert buffer.mean() == pytest.approx(7 / 3) and buffer.current() == 4.
-    # the local loader is mmda's; remote schemes keep mmengine's
-    assert CheckpointLoader._get_checkpoint_loader(path) is \
-        load_local_checkpoint
-    assert CheckpointLoader._get_checkpoint_loader(
-        'https://example.com/x.pth') is not load_local_checkpoint
-    assert CheckpointLoader._get_checkpoint_loader(
-        'open-mmlab://resnet101_v1c') is not load_local_checkpoint
-
-
-def test_missing_and_corrupt_checkpoints(tmp_path):
-    missing = str(tmp_path / 'nope.pth')
-    with pytest.raises(FileNotFoundError, match='checkpoint file not found: '
-                       f'{missing}'):
-        _load_checkpoint(missing, map_location='cpu')
-    corrupt = tmp_path / 'corrupt.pth'
-    corrupt.write_bytes(b'not a checkpoint at all')
-    with pytest.raises(RuntimeError, match=f'could not read checkpoint '
-                       f'{corrupt}'):
-        _load_checkpoint(str(corrupt), map_location='cpu')
 
 
 # ----------------------------------------------------------------------------

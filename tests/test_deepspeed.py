@@ -30,7 +30,7 @@ import torch
 
 from conftest import (DEEPSPEED_MODEL_STATES, NO_WORKERS, REPO,
                       assert_same_deepspeed_state, deepspeed_config,
-                      free_port, run_tool)
+                      free_port, load_deepspeed_file, run_tool)
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
@@ -255,7 +255,7 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
         osp.join(REPO, 'tools', 'model_converters', 'deepspeed2mmseg.py'),
         work_dir / 'iter_4.pth', converted
     ])
-    checkpoint = torch.load(converted, map_location='cpu', weights_only=False)
+    checkpoint = torch.load(converted, map_location='cpu', weights_only=True)
     assert checkpoint['meta']['iter'] == 4
     state_dict = checkpoint['state_dict']
     # the weights load strictly into mmseg's EncoderDecoder ...
@@ -273,8 +273,8 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
     assert type(model) is EncoderDecoder
     model.load_state_dict(state_dict, strict=True)
     # ... and are the engine's (fp32: the module holds the master weights)
-    engine = torch.load(work_dir / 'iter_4.pth' / DEEPSPEED_MODEL_STATES,
-                        map_location='cpu', weights_only=False)['module']
+    engine = load_deepspeed_file(
+        work_dir / 'iter_4.pth' / DEEPSPEED_MODEL_STATES)['module']
     assert set(engine) == set(state_dict)
     assert all(torch.equal(engine[k], state_dict[k]) for k in engine)
     # training moved every weight away from the initialisation
@@ -341,8 +341,7 @@ def test_ripu_zero1_two_ranks_resumes_exactly(sim2real_tiny):
     assert 'scoring 8 target images on 2 rank(s)' in log
     losses = train_losses(log)
     assert len(losses) == 4, log[-3000:]
-    final = torch.load(full / 'iter_4.pth' / DEEPSPEED_MODEL_STATES,
-                       map_location='cpu', weights_only=False)
+    final = load_deepspeed_file(full / 'iter_4.pth' / DEEPSPEED_MODEL_STATES)
     # ZeRO-1 on 2 ranks: one optimizer partition per rank
     assert final['ds_config']['zero_optimization'] == dict(stage=1)
     assert final['dp_world_size'] == 2

@@ -95,7 +95,7 @@ def test_two_nodes_on_loopback_train(sim2real_tiny):
     assert "'backend': 'gloo'" in log or "backend='gloo'" in log
     assert 'Iter(train) [2/2]' in log
     ckpt = torch.load(
-        work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)
+        work_dir / 'iter_2.pth', map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 2
     for name, value in ckpt['state_dict'].items():
         assert torch.isfinite(value.float()).all(), name

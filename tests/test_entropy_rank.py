@@ -281,9 +281,9 @@ def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
     assert type(model) is EncoderDecoder
-    exported = torch.load(tmp_path / 'segmentor.pth', weights_only=False)
+    exported = torch.load(tmp_path / 'segmentor.pth', weights_only=True)
     model.load_state_dict(exported['state_dict'], strict=True)
-    source = torch.load(stage1, weights_only=False)['state_dict']
+    source = torch.load(stage1, weights_only=True)['state_dict']
     for key, value in exported['state_dict'].items():
         assert torch.equal(value, source['segmentor.' + key]), key
     assert len(exported['state_dict']) == sum(

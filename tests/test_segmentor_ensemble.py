@@ -173,7 +173,7 @@ def test_gathered_checkpoint_holds_each_member(tmp_path):
     out = str(tmp_path / 'out' / 'ensemble.pth')
     run_script_main('ensemble_checkpoints.py',
                     [SIM2REAL, out, f'minent={minent}', f'advent={advent}'])
-    ckpt = torch.load(out, weights_only=False)
+    ckpt = torch.load(out, weights_only=True)
     assert ckpt['meta']['members'] == dict(advent=advent, minent=minent)
     assert ckpt['meta']['weights'] == dict(advent=0.5, minent=0.5)
     state = ckpt['state_dict']

@@ -98,8 +98,8 @@ def test_dist_test_two_processes_equals_single_process(sim2real_tiny,
 
 
 def test_resume_from_checkpoint_under_torch_2_13(sim2real_tiny, trained):
-    """``--resume`` restores a Runner checkpoint (HistoryBuffer and all,
-    which torch >= 2.6's weights_only default refuses) and continues."""
+    """``--resume`` restores an mmda Runner checkpoint (plain containers:
+    torch >= 2.6's weights_only default reads it) and continues."""
     assert tuple(map(int, torch.__version__.split('.')[:2])) >= (2, 6)
     work_dir = sim2real_tiny / 'work_dirs' / 'resumed'
     work_dir.mkdir(parents=True)
@@ -115,7 +115,7 @@ def test_resume_from_checkpoint_under_torch_2_13(sim2real_tiny, trained):
     # the data stream seeks to iteration 2 instead of replaying 2 batches
     assert 'Advance dataloader' not in text
     ckpt = torch.load(
-        work_dir / 'iter_4.pth', map_location='cpu', weights_only=False)
+        work_dir / 'iter_4.pth', map_location='cpu', weights_only=True)
     assert ckpt['meta']['iter'] == 4
     assert 'mIoU' in last_val_metrics(str(work_dir))
 

@@ -23,10 +23,10 @@ except ImportError:  # running from a source checkout without install
 import torch
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from mmda.apis import load_config
 from mmda.intrada import DEFAULT_LAMBDA, easy_fraction_arg, rank_target
+from mmda.utils import load_checkpoint_strict
 from mmseg.registry import MODELS
 
 
@@ -77,7 +77,9 @@ def main(argv=None):
     out_dir = args.out_dir or osp.join(cfg.work_dir, 'entropy_rank')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    # read safely; refused (naming the file) unless it fits the model
+    load_checkpoint_strict(model, args.checkpoint,
+                           f'the model of {args.config}')
     model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
     manifest = rank_target(
         model,

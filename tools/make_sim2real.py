@@ -6,7 +6,10 @@
 
 Writes ``OUT/gta5``, ``OUT/synthia`` and ``OUT/cityscapes`` in the real
 datasets' layouts (see ``mmda/sim2real``), plus ``OUT/README.txt`` and
-``OUT/sim2real_meta.json``, and prints a one-line summary.
+``OUT/sim2real_meta.json``, and prints a one-line summary. ``OUT`` is
+written under a temporary name and published in one rename: a refused
+argument (``--seed`` below 0, ``--gap`` outside [0, 1.5], ``nan``, ``inf``)
+or a failed run leaves nothing behind.
 
 Works from a source checkout without installing mmda. The generator needs
 only numpy and OpenCV: where importing the whole ``mmda`` package fails
@@ -49,7 +52,8 @@ def _import_standalone():
         del sys.modules[name]
     if REPO_ROOT not in sys.path:
         sys.path.insert(0, REPO_ROOT)
-    for name, path in (('mmda', 'mmda'), ('mmda.datasets', 'mmda/datasets')):
+    for name, path in (('mmda', 'mmda'), ('mmda.datasets', 'mmda/datasets'),
+                       ('mmda.utils', 'mmda/utils')):
         module = types.ModuleType(name)
         module.__path__ = [osp.join(REPO_ROOT, path)]
         sys.modules[name] = module
@@ -62,7 +66,8 @@ def parse_args(argv=None):
         description='Generate the procedural sim-to-real benchmark '
         '(GTA5 / SYNTHIA / Cityscapes layouts).')
     parser.add_argument('out', help='output directory')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='non-negative integer (default 0)')
     parser.add_argument('--num-gta5', type=int, default=400)
     parser.add_argument('--num-synthia', type=int, default=300)
     parser.add_argument('--num-cityscapes-train', type=int, default=300)
@@ -73,8 +78,9 @@ def parse_args(argv=None):
         'it)')
     parser.add_argument(
         '--gap', type=float, default=1.0,
-        help='strength of the target appearance gap '
-        '(0 = target rendered like GTA5, 1 = default)')
+        help='strength of the target appearance gap, in [0, 1.5] '
+        '(0 = target rendered like GTA5, 1 = default, above 1 '
+        'extrapolates)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a previously generated benchmark')
     return parser.parse_args(argv)
@@ -84,12 +90,16 @@ def main(argv=None):
     args = parse_args(argv)
     sim2real = _import_sim2real()
     start = time.perf_counter()
-    meta = sim2real.generate_sim2real(
-        args.out, seed=args.seed, num_gta5=args.num_gta5,
-        num_synthia=args.num_synthia,
-        num_cityscapes_train=args.num_cityscapes_train,
-        num_cityscapes_val=args.num_cityscapes_val, gap=args.gap,
-        workers=args.workers, overwrite=args.overwrite)
+    try:
+        meta = sim2real.generate_sim2real(
+            args.out, seed=args.seed, num_gta5=args.num_gta5,
+            num_synthia=args.num_synthia,
+            num_cityscapes_train=args.num_cityscapes_train,
+            num_cityscapes_val=args.num_cityscapes_val, gap=args.gap,
+            workers=args.workers, overwrite=args.overwrite)
+    except (ValueError, FileExistsError) as err:
+        # checked before anything is written: nothing was
+        sys.exit(f'make_sim2real.py: error: {err}')
     elapsed = time.perf_counter() - start
     counts = ', '.join(f'{k} {v["count"]}' for k, v in meta['splits'].items())
     total = sum(v['count'] for v in meta['splits'].values())

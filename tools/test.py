@@ -7,7 +7,10 @@ Same flags as MMSegmentation's ``tools/test.py``::
 
 Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
 shards the test set over processes and gives exactly the single-process
-result.
+result. The checkpoint is read safely and must fit the config's model
+exactly (:class:`mmda.engine.MMDARunner`): a checkpoint of another model
+exits non-zero naming the file, the mismatched keys and the model it seems
+to be of.
 
 ``CHECKPOINT`` is a checkpoint of the config's method or, for a method that
 wraps its segmentor (AdvEnt / IntraDA: the method interface's
@@ -29,13 +32,12 @@ except ImportError:  # running from a source checkout without install
 from mmengine.config import DictAction
 from mmengine.model import BaseTTAModel
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmda.apis import load_config
+from mmda.apis import build_runner, load_config
 from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
                          model_class)
 from mmda.models.utils import unwrap
+from mmda.utils import check_checkpoint_fits, load_local_checkpoint
 from mmda.utils import init_distributed
 
 
@@ -95,7 +97,7 @@ def plain_segmentor_weights(model_cfg, checkpoint):
     deploy prefix), else None (the Runner loads the checkpoint)."""
     if not issubclass(model_class(model_cfg), BaseDAModel):
         return None
-    ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')  # safe
     state = ckpt.get('state_dict', ckpt)
     prefix = deploy_prefix(model_cfg)
     if any(k.startswith(prefix) for k in state):
@@ -109,11 +111,11 @@ def load_into_segmentor(runner, state, checkpoint):
     model = unwrap(runner.model)
     if isinstance(model, BaseTTAModel):
         model = model.module
-    try:
-        deployable_segmentor(model).load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise RuntimeError(f'{checkpoint} does not fit the segmentor of the '
-                           f'config: {e}') from None
+    segmentor = deployable_segmentor(model)
+    state = check_checkpoint_fits(segmentor, state, checkpoint,
+                                  'the segmentor of the config',
+                                  revise_keys=())
+    segmentor.load_state_dict(state, strict=True)
     runner.logger.info(f'Loaded segmentor weights from {checkpoint}')
 
 
@@ -143,7 +145,7 @@ def main(argv=None):
         cfg.test_evaluator['output_dir'] = osp.abspath(args.out)
         cfg.test_evaluator['keep_results'] = True
     init_distributed(args.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)  # strict: a checkpoint must fit the model
     if plain is not None:
         load_into_segmentor(runner, plain, args.checkpoint)
     runner.test()

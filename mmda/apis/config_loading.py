@@ -1,6 +1,7 @@
 """Loading an mmda config the way the tools do, with clear errors."""
 import argparse
 import difflib
+import inspect
 import os.path as osp
 from typing import List, Optional, Tuple
 
@@ -43,6 +44,69 @@ def missing_cfg_key(cfg: Config, dotted: str) -> Optional[Tuple[str, str]]:
     return None
 
 
+#: Top-level keys read by mmda's tools and mmseg conventions besides the
+#: Runner's arguments.
+TOOL_KEYS = frozenset((
+    'runner_type', 'model_wrapper_cfg', 'custom_imports', 'tta_model',
+    'tta_pipeline', 'entropy_rank_dataloader', 'tune_cfg',
+    'config_variables'))
+
+
+def runner_keys() -> frozenset:
+    """The top-level keys mmengine's ``Runner`` and ``FlexibleRunner`` read,
+    and those of :data:`TOOL_KEYS`."""
+    from mmengine.runner import FlexibleRunner, Runner
+    keys = set(TOOL_KEYS)
+    for cls in (Runner, FlexibleRunner):
+        keys.update(inspect.signature(cls.__init__).parameters)
+    keys.discard('self')
+    return frozenset(keys)
+
+
+def typo_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring characters as one
+    edit (optimal string alignment)."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if (i > 1 and j > 1 and a[i - 1] == b[j - 2]
+                    and a[i - 2] == b[j - 1]):
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
+def check_top_level_keys(cfg: Config, config: str) -> None:
+    """Refuse a top-level key that looks like a misspelt Runner or tool
+    key (``trian_cfg``): mmengine ignores it, and the run silently uses the
+    base config's value.
+
+    A key is taken for a typo when it is not a key the Runner or the tools
+    read but at most two edits (a swap of neighbouring letters counts one)
+    from one. Config variables (``crop_size``, ``target_pipeline``, ...)
+    are free; a variable that is that close to a Runner key on purpose is
+    declared with ``config_variables = ['name', ...]`` in the config.
+
+    Raises:
+        KeyError: naming the config, the key and the close matches.
+    """
+    known = runner_keys()
+    declared = set(cfg.get('config_variables') or ())
+    for key in cfg.keys():
+        if key in known or key in declared:
+            continue
+        close = sorted((typo_distance(key, k), k) for k in known)
+        if close and close[0][0] <= 2 and close[0][0] < len(key) // 2:
+            raise KeyError(
+                f'{config}: unknown top-level key {key!r} (did you mean '
+                f'{close[0][1]}?); mmengine would ignore it. If it is a '
+                f'variable of the config, declare it: config_variables = '
+                f'[{key!r}]')
+
+
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
     """Refuse ``--cfg-options`` keys that the config does not have.
 
@@ -83,6 +147,7 @@ def load_config(config: str,
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
     cfg = Config.fromfile(config)
+    check_top_level_keys(cfg, config)
     check_cfg_options(cfg, cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

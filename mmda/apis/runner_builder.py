@@ -3,8 +3,10 @@ from typing import Optional
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
+from ..engine.runner import MMDARunner
 from ..utils import check_single_optimizer, init_distributed
 from .config_loading import enable_amp, load_config
 
@@ -32,7 +34,29 @@ def build_runner_from_args(config: str,
         enable_amp(cfg)
     if resume:
         cfg.resume = True
+    check_resumable(cfg)
     init_distributed(launcher)
+    return build_runner(cfg)
+
+
+def check_resumable(cfg) -> None:
+    """Refuse ``resume`` without a checkpoint: mmengine would log "Did not
+    find last_checkpoint" and silently train from scratch.
+
+    Raises:
+        FileNotFoundError: naming the work dir.
+    """
+    if (cfg.get('resume') and cfg.get('load_from') is None
+            and find_latest_checkpoint(cfg.work_dir) is None):
+        raise FileNotFoundError(
+            f'--resume: the work dir {cfg.work_dir} has no last_checkpoint '
+            'to resume from; run without --resume to start from scratch')
+
+
+def build_runner(cfg) -> Runner:
+    """The config's ``runner_type`` (e.g. ``FlexibleRunner`` for
+    DeepSpeed), else :class:`~mmda.engine.MMDARunner` (safe, strict
+    checkpoint loading)."""
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    return MMDARunner.from_cfg(cfg)

@@ -16,6 +16,7 @@ import torch.nn as nn
 from ..models.segmentors.deployable import (checkpoint_deploy_prefix,
                                             split_segmentor_state)
 from ..utils.checkpoint_compat import load_local_checkpoint
+from ..utils.checkpoint_fit import check_checkpoint_fits
 
 
 def segmentor_state_dict(checkpoint: str,
@@ -46,14 +47,15 @@ def load_segmentor_weights(model: nn.Module,
                            what: str,
                            prefix: Optional[str] = None) -> dict:
     """Load the segmentor of ``checkpoint`` (keys under ``prefix``, see
-    :func:`segmentor_state_dict`) into ``model`` strictly; an error names
-    the file and ``what`` the model is. Returns the meta."""
+    :func:`segmentor_state_dict`) into ``model`` strictly; a
+    :class:`~mmda.utils.CheckpointMismatchError` names the file, ``what``
+    the model is, the counts of mismatched keys and what the checkpoint
+    seems to be. Returns the meta."""
     state, meta = segmentor_state_dict(checkpoint, prefix)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise RuntimeError(
-            f'{checkpoint} does not fit {what}: {e}') from None
+    state = check_checkpoint_fits(
+        model, dict(meta=meta, state_dict=state), checkpoint, what,
+        revise_keys=())
+    model.load_state_dict(state, strict=True)
     return meta
 
 

@@ -16,6 +16,13 @@ Outputs are written atomically (temp file + ``os.replace``), converted files
 are never taken for raw labels (re-runs give the same result), and nothing is
 skipped silently: an unreadable label raises an error naming the file, a
 wrong or empty root an error naming the root and the expected layout.
+
+Raw ids outside the dataset's label table (Cityscapes labelIds 0-33,
+SYNTHIA ids 0-22) are mapped to ignore and reported with their pixel and
+file counts (``unknown_ids`` of the result; the command line prints them).
+A label that becomes all-ignore is a :class:`AllIgnoreLabelError` naming
+the files (no converted file and no statistics are written for it) unless
+``allow_all_ignore`` (``--allow-all-ignore``) is given.
 """
 import os
 import os.path as osp
@@ -28,7 +35,9 @@ from PIL import Image, ImageFile
 
 from .class_stats import (build_class_stats, count_train_ids, image_key,
                           stats_file_name, write_class_stats)
-from .label_maps import LABEL_ID_TO_TRAIN_ID_LUT, SYNTHIA_TO_TRAIN_ID_LUT
+from .label_maps import (CITYSCAPES_ALL_LABEL_IDS, IGNORE_INDEX,
+                         LABEL_ID_TO_TRAIN_ID_LUT, SYNTHIA_RAW_CLASSES,
+                         SYNTHIA_TO_TRAIN_ID_LUT)
 
 #: Suffix of every converted label file.
 TRAIN_ID_SUFFIX = '_labelTrainIds.png'
@@ -119,13 +128,35 @@ _READERS: Dict[str, Tuple[Callable[[str], np.ndarray], np.ndarray]] = {
     'synthia': (read_synthia_raw, SYNTHIA_TO_TRAIN_ID_LUT),
 }
 
+#: The raw ids each label table defines (others are unknown).
+KNOWN_RAW_IDS = {
+    'label_ids': frozenset(i for i in CITYSCAPES_ALL_LABEL_IDS if i >= 0),
+    'synthia': frozenset(range(len(SYNTHIA_RAW_CLASSES))),
+}
 
-def _convert_one(job: Tuple[str, str, str]) -> Tuple[str, np.ndarray]:
-    src, dst, kind = job
+
+class AllIgnoreLabelError(ValueError):
+    """Raw labels that would become all-ignore training labels."""
+
+
+def _convert_one(job: Tuple[str, str, str, bool]) -> tuple:
+    """Convert one label: ``(dst, trainId counts, {unknown raw id:
+    pixels}, all_ignore)``; an all-ignore result is written only when
+    allowed."""
+    src, dst, kind, allow_all_ignore = job
     reader, lut = _READERS[kind]
-    train_ids = lut[reader(src)]
+    raw = reader(src)
+    ids, counts = np.unique(raw, return_counts=True)
+    unknown = {
+        int(i): int(n)
+        for i, n in zip(ids, counts) if int(i) not in KNOWN_RAW_IDS[kind]
+    }
+    train_ids = lut[raw]
+    all_ignore = bool((train_ids == IGNORE_INDEX).all())
+    if all_ignore and not allow_all_ignore:
+        return dst, None, unknown, True
     write_png_atomic(dst, train_ids)
-    return dst, count_train_ids(train_ids)
+    return dst, count_train_ids(train_ids), unknown, all_ignore
 
 
 def train_id_path(label_path: str, raw_suffix: str = '.png') -> str:
@@ -135,14 +166,48 @@ def train_id_path(label_path: str, raw_suffix: str = '.png') -> str:
 
 
 def _run(jobs: List[Tuple[str, str, str]], root: str, stats_path: str,
-         nproc: int) -> None:
+         nproc: int, allow_all_ignore: bool = False) -> Dict[int, dict]:
+    """Convert ``jobs`` (src, dst, kind) and write the statistics; returns
+    the unknown raw ids: ``{id: dict(pixels, files, examples)}``."""
+    jobs = [job + (allow_all_ignore, ) for job in jobs]
     if nproc > 1 and len(jobs) > 1:
         with Pool(min(nproc, len(jobs))) as pool:
             results = list(pool.imap(_convert_one, jobs, chunksize=8))
     else:
         results = [_convert_one(j) for j in jobs]
-    counts = {image_key(dst, root): cnt for dst, cnt in results}
+    unknown: Dict[int, dict] = {}
+    for (src, *_), (_, _, ids, _) in zip(jobs, results):
+        for raw_id, pixels in ids.items():
+            entry = unknown.setdefault(
+                raw_id, dict(pixels=0, files=0, examples=[]))
+            entry['pixels'] += pixels
+            entry['files'] += 1
+            if len(entry['examples']) < 3:
+                entry['examples'].append(osp.relpath(src, root))
+    all_ignore = [
+        osp.relpath(src, root)
+        for (src, *_), (_, cnt, _, flag) in zip(jobs, results)
+        if flag and cnt is None
+    ]
+    if all_ignore:
+        raise AllIgnoreLabelError(
+            f'{len(all_ignore)} label file(s) under {root} would become '
+            f'all-ignore training labels (every raw id unknown or ignored):'
+            f' {", ".join(all_ignore[:5])}'
+            f'{", ..." if len(all_ignore) > 5 else ""}'
+            f'{unknown_ids_report(unknown)}; nothing was written for them '
+            'and no statistics file. Fix or remove them, or pass '
+            'allow_all_ignore=True (--allow-all-ignore) to keep them.')
+    counts = {image_key(dst, root): cnt for dst, cnt, _, _ in results}
     write_class_stats(build_class_stats(counts), stats_path)
+    return unknown
+
+
+def unknown_ids_report(unknown: Dict[int, dict]) -> str:
+    """The unknown raw ids of a conversion, one line each ('' if none)."""
+    return ''.join(
+        f'\n  raw id {i}: {e["pixels"]} pixels in {e["files"]} file(s), '
+        f'e.g. {", ".join(e["examples"])}' for i, e in sorted(unknown.items()))
 
 
 def _check_root(root: str, layout: str) -> str:
@@ -171,45 +236,53 @@ def _raw_labels(label_dir: str, root: str, layout: str,
 
 
 # ------------------------------------------------------------ converters
-def convert_gta5(root: str, nproc: int = 1) -> Dict[str, object]:
+def convert_gta5(root: str,
+                 nproc: int = 1,
+                 allow_all_ignore: bool = False) -> Dict[str, object]:
     """Convert GTA5 labels (Cityscapes labelIds) to trainIds.
 
     Writes ``ROOT/labels/<stem>_labelTrainIds.png`` and
-    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files)``.
+    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files,
+    unknown_ids)``.
     """
     root = _check_root(root, GTA5_LAYOUT)
     labels = _raw_labels(osp.join(root, 'labels'), root, GTA5_LAYOUT)
     jobs = [(f, train_id_path(f), 'label_ids') for f in labels]
     stats = osp.join(root, stats_file_name())
-    _run(jobs, root, stats, nproc)
-    return dict(num_files=len(jobs), stats_files=[stats])
+    unknown = _run(jobs, root, stats, nproc, allow_all_ignore)
+    return dict(
+        num_files=len(jobs), stats_files=[stats], unknown_ids=unknown)
 
 
-def convert_synthia(root: str, nproc: int = 1) -> Dict[str, object]:
+def convert_synthia(root: str,
+                    nproc: int = 1,
+                    allow_all_ignore: bool = False) -> Dict[str, object]:
     """Convert SYNTHIA-RAND-CITYSCAPES raw ids (R channel) to trainIds.
 
     Writes ``ROOT/GT/LABELS/<stem>_labelTrainIds.png`` and
-    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files)``.
+    ``ROOT/class_stats.json``. Returns ``dict(num_files, stats_files,
+    unknown_ids)``.
     """
     root = _check_root(root, SYNTHIA_LAYOUT)
     labels = _raw_labels(
         osp.join(root, 'GT', 'LABELS'), root, SYNTHIA_LAYOUT)
     jobs = [(f, train_id_path(f), 'synthia') for f in labels]
     stats = osp.join(root, stats_file_name())
-    _run(jobs, root, stats, nproc)
-    return dict(num_files=len(jobs), stats_files=[stats])
+    unknown = _run(jobs, root, stats, nproc, allow_all_ignore)
+    return dict(
+        num_files=len(jobs), stats_files=[stats], unknown_ids=unknown)
 
 
 def convert_cityscapes(root: str,
                        nproc: int = 1,
-                       splits: Optional[Sequence[str]] = None
-                       ) -> Dict[str, object]:
+                       splits: Optional[Sequence[str]] = None,
+                       allow_all_ignore: bool = False) -> Dict[str, object]:
     """Convert Cityscapes ``gtFine`` labelIds to trainIds.
 
     Writes ``<stem>_gtFine_labelTrainIds.png`` beside each
     ``<stem>_gtFine_labelIds.png`` and one ``ROOT/class_stats_<split>.json``
     per split (every sub-directory of ``gtFine`` holding labels, or
-    ``splits``). Returns ``dict(num_files, stats_files)``.
+    ``splits``). Returns ``dict(num_files, stats_files, unknown_ids)``.
     """
     root = _check_root(root, CITYSCAPES_LAYOUT)
     gt_dir = osp.join(root, 'gtFine')
@@ -221,7 +294,7 @@ def convert_cityscapes(root: str,
     if splits is None:
         splits = sorted(d for d in os.listdir(gt_dir)
                         if osp.isdir(osp.join(gt_dir, d)))
-    n, stats_files = 0, []
+    n, stats_files, unknown = 0, [], {}
     for split in splits:
         split_dir = osp.join(gt_dir, split)
         if not osp.isdir(split_dir):
@@ -236,14 +309,20 @@ def convert_cityscapes(root: str,
         jobs = [(f, train_id_path(f, '_labelIds.png'), 'label_ids')
                 for f in labels]
         stats = osp.join(root, stats_file_name(split))
-        _run(jobs, root, stats, nproc)
+        for raw_id, entry in _run(jobs, root, stats, nproc,
+                                  allow_all_ignore).items():
+            merged = unknown.setdefault(
+                raw_id, dict(pixels=0, files=0, examples=[]))
+            merged['pixels'] += entry['pixels']
+            merged['files'] += entry['files']
+            merged['examples'] = (merged['examples'] + entry['examples'])[:3]
         n += len(jobs)
         stats_files.append(stats)
     if not n:
         raise FileNotFoundError(
             f'dataset root {root}: no "*{raw_suffix}" files under {gt_dir} '
             f'(splits {list(splits)}). Expected the {CITYSCAPES_LAYOUT}.')
-    return dict(num_files=n, stats_files=stats_files)
+    return dict(num_files=n, stats_files=stats_files, unknown_ids=unknown)
 
 
 CONVERTERS = dict(
@@ -256,6 +335,7 @@ DATASET_TITLES = dict(
 def converter_cli(name: str, argv=None) -> Dict[str, object]:
     """Command line of ``tools/dataset_converters/<name>.py ROOT``."""
     import argparse
+    import sys
     import time
     parser = argparse.ArgumentParser(
         prog=f'tools/dataset_converters/{name}.py',
@@ -265,9 +345,25 @@ def converter_cli(name: str, argv=None) -> Dict[str, object]:
     parser.add_argument('root', help='dataset root directory')
     parser.add_argument(
         '--nproc', type=int, default=1, help='worker processes (default 1)')
+    parser.add_argument(
+        '--allow-all-ignore',
+        action='store_true',
+        help='convert labels that become all-ignore (an error otherwise)')
     args = parser.parse_args(argv)
+    if args.nproc < 1:
+        parser.error(f'--nproc must be at least 1, got {args.nproc}')
     start = time.time()
-    result = CONVERTERS[name](args.root, nproc=args.nproc)
+    try:
+        result = CONVERTERS[name](
+            args.root, nproc=args.nproc,
+            allow_all_ignore=args.allow_all_ignore)
+    except (AllIgnoreLabelError, FileNotFoundError) as err:
+        sys.exit(f'{parser.prog}: error: {err}')
+    if result['unknown_ids']:
+        print(f'{len(result["unknown_ids"])} raw id(s) outside the '
+              f'{DATASET_TITLES[name]} label table were mapped to ignore '
+              f'(255):{unknown_ids_report(result["unknown_ids"])}',
+              file=sys.stderr)
     print(f"converted {result['num_files']} label files in "
           f'{time.time() - start:.1f}s; statistics: ' +
           ', '.join(result['stats_files']))

@@ -69,6 +69,27 @@ def check_easy_fraction(easy_fraction: float) -> None:
             f'the easy fraction lambda must be in (0, 1), got {easy_fraction}')
 
 
+def check_split_sizes(num_images: int, easy_fraction: float) -> int:
+    """The size ``int(N · λ)`` of the easy split; raises unless both
+    splits get at least one image (stage 2 needs both)."""
+    check_easy_fraction(easy_fraction)
+    if not num_images:
+        raise ValueError('no images to rank')
+    if num_images < 2:
+        raise ValueError(
+            f'{num_images} image(s) to rank: the easy and the hard split '
+            'need at least one image each')
+    n_easy = int(num_images * easy_fraction)
+    if not 0 < n_easy < num_images:
+        smallest = 1 / num_images
+        raise ValueError(
+            f'lambda {easy_fraction} leaves the easy split empty with '
+            f'{num_images} images (int({num_images} * {easy_fraction}) = '
+            f'{n_easy}); with {num_images} images lambda must be at least '
+            f'{smallest:.4g} and below 1')
+    return n_easy
+
+
 def split_easy_hard(scores: Dict[str, float],
                     easy_fraction: float = DEFAULT_LAMBDA
                     ) -> Tuple[List[str], List[str]]:
@@ -83,11 +104,8 @@ def split_easy_hard(scores: Dict[str, float],
         tuple[list[str], list[str]]: easy keys, hard keys, each in rank
         order.
     """
-    check_easy_fraction(easy_fraction)
-    if not scores:
-        raise ValueError('no images to rank')
+    n_easy = check_split_sizes(len(scores), easy_fraction)
     ranked = sorted(scores, key=lambda k: (scores[k], k))
-    n_easy = int(len(ranked) * easy_fraction)
     return ranked[:n_easy], ranked[n_easy:]
 
 

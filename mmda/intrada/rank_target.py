@@ -19,8 +19,9 @@ from ..models.segmentors.deployable import deployable_segmentor
 from ..models.utils import main_logits_at_input
 from ..utils.atomic_dir import publish_dir, temp_dir_for
 from .entropy_ranking import (DEFAULT_LAMBDA, check_easy_fraction,
-                              image_entropy_score, rare_class_factor,
-                              rare_class_indices, split_easy_hard)
+                              check_split_sizes, image_entropy_score,
+                              rare_class_factor, rare_class_indices,
+                              split_easy_hard)
 from .split_manifest import (MANIFEST_FORMAT, MANIFEST_NAME,
                              MANIFEST_VERSION, PSEUDO_LABEL_DIR,
                              PSEUDO_LABEL_SUFFIX, SPLIT_FILES)
@@ -68,6 +69,8 @@ def rank_target(model: BaseModel,
     segmentor = deployable_segmentor(model)  # AdvEnt: its segmentor
     dataloader = Runner.build_dataloader(dataloader_cfg)
     dataset = dataloader.dataset
+    # before scoring: a lambda that leaves a split empty is refused now
+    check_split_sizes(len(dataset), easy_fraction)
     classes = list(dataset.metainfo['classes'])
     to_train_ids = torch.from_numpy(protocol_to_train_id_lut(len(classes)))
     rare_ids = rare_class_indices(classes) if normalize else []
@@ -106,6 +109,7 @@ def rank_target(model: BaseModel,
         {k: r['score'] for k, r in records.items()}, easy_fraction)
     tmp_dir = temp_dir_for(out_dir)
     shutil.rmtree(tmp_dir, ignore_errors=True)
+    os.makedirs(tmp_dir)
     images = []
     for rank, stem in enumerate(easy + hard):
         record = dict(records[stem], rank=rank)

@@ -18,6 +18,7 @@ the same scenes.
 """
 import dataclasses
 import json
+import math
 import multiprocessing
 import os
 import os.path as osp
@@ -31,6 +32,7 @@ import numpy as np
 from mmda.datasets.label_maps import (CITYSCAPES_CLASSES, IGNORE_INDEX,
                                       label_ids_to_train_ids,
                                       synthia_to_train_ids)
+from mmda.utils.atomic_dir import publish_dir, temp_dir_for
 from .scene import (CITYSCAPES_LAYOUT, GTA5_LAYOUT, SYNTHIA_LAYOUT,
                     LayoutParams, forced_classes, sample_scene)
 from .style import (DomainStyle, cityscapes_style, gta5_style, render,
@@ -53,6 +55,45 @@ DOMAIN_CODES: Dict[str, int] = {
 META_FILE = 'sim2real_meta.json'
 README_FILE = 'README.txt'
 _OUTPUT_FOLDERS = ('gta5', 'synthia', 'cityscapes')
+
+#: The documented range of ``gap`` (:func:`~.style.cityscapes_style`): 0
+#: renders the target like GTA5, 1 is the default, up to 1.5 extrapolates.
+GAP_RANGE = (0.0, 1.5)
+#: Seeds are non-negative and below 2**63 (numpy's ``SeedSequence``).
+SEED_RANGE = (0, 2**63 - 1)
+
+
+def check_generation_args(seed, gap, counts: Dict[str, int],
+                          workers: int) -> None:
+    """Refuse arguments the generator cannot honour, before anything is
+    written.
+
+    Raises:
+        ValueError: naming the argument, its value and the valid range.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+        raise ValueError(f'seed must be an integer in [{SEED_RANGE[0]}, '
+                         f'2**63 - 1], got {seed!r}')
+    try:
+        gap_value = float(gap)
+    except (TypeError, ValueError):
+        gap_value = math.nan
+    if not (math.isfinite(gap_value)
+            and GAP_RANGE[0] <= gap_value <= GAP_RANGE[1]):
+        raise ValueError(
+            f'gap must be a number in [{GAP_RANGE[0]:g}, {GAP_RANGE[1]:g}] '
+            f'(0 = target rendered like GTA5, 1 = default, up to 1.5 '
+            f'extrapolates), got {gap!r}')
+    for name, count in counts.items():
+        if isinstance(count, bool) or not isinstance(
+                count, (int, np.integer)) or count < 0:
+            raise ValueError(
+                f'{name} must be a non-negative integer, got {count!r}')
+    if isinstance(workers, bool) or not isinstance(
+            workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f'workers must be a positive integer, got '
+                         f'{workers!r}')
 
 
 @dataclass
@@ -120,20 +161,35 @@ def _class_stats(hists: np.ndarray) -> Dict[str, Dict[str, float]]:
                                   6))
 
 
-def _prepare_out_dir(out_dir: str, overwrite: bool) -> None:
-    existing = [f for f in _OUTPUT_FOLDERS if osp.exists(osp.join(out_dir, f))]
-    if not existing:
+def _check_out_dir(out_dir: str, overwrite: bool) -> None:
+    """``out_dir`` may be replaced whole: it is absent, empty, or (with
+    ``overwrite``) a generated benchmark and nothing else."""
+    if not osp.exists(out_dir):
         return
-    if not overwrite:
+    if not osp.isdir(out_dir):
+        raise FileExistsError(f'{out_dir} exists and is not a directory')
+    content = sorted(os.listdir(out_dir))
+    if not content:
+        return
+    existing = [f for f in _OUTPUT_FOLDERS if f in content]
+    if existing and not overwrite:
         raise FileExistsError(
             f'{out_dir} already holds {existing}; pass overwrite=True '
             '(--overwrite) to replace a previous benchmark')
     if not osp.isfile(osp.join(out_dir, META_FILE)):
         raise FileExistsError(
-            f'{out_dir} holds {existing} but no {META_FILE}: not a '
-            'generated benchmark, refusing to delete it')
-    for f in existing:
-        shutil.rmtree(osp.join(out_dir, f))
+            f'{out_dir} holds {content[:5]} but no {META_FILE}: not a '
+            'generated benchmark, refusing to replace it')
+    foreign = sorted(
+        set(content) - set(_OUTPUT_FOLDERS) - {META_FILE, README_FILE})
+    if foreign:
+        raise FileExistsError(
+            f'{out_dir} holds {foreign} beside the benchmark; the '
+            'benchmark directory is replaced whole, move them first')
+    if not overwrite:
+        raise FileExistsError(
+            f'{out_dir} already holds a benchmark; pass overwrite=True '
+            '(--overwrite) to replace it')
 
 
 def _readme(meta: dict) -> str:
@@ -207,7 +263,43 @@ def generate_sim2real(out_dir: str, seed: int = 0, num_gta5: int = 400,
 
     Returns:
         dict: The metadata also written to ``sim2real_meta.json``.
+
+    Raises:
+        ValueError: For an argument out of its range (nothing is written).
+        FileExistsError: If ``out_dir`` holds anything but a previous
+            benchmark, or one without ``overwrite``.
+
+    The benchmark is written under a temporary name beside ``out_dir`` and
+    published in one rename (:func:`~mmda.utils.atomic_dir.publish_dir`):
+    a failed or interrupted run leaves no partial ``out_dir``, and a
+    previous benchmark stays whole until the new one replaces it.
     """
+    check_generation_args(
+        seed, gap,
+        dict(num_gta5=num_gta5, num_synthia=num_synthia,
+             num_cityscapes_train=num_cityscapes_train,
+             num_cityscapes_val=num_cityscapes_val), workers)
+    out_dir = osp.abspath(out_dir)
+    _check_out_dir(out_dir, overwrite)
+    tmp_dir = temp_dir_for(out_dir)
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    os.makedirs(tmp_dir)
+    try:
+        meta = _generate(
+            tmp_dir, seed, num_gta5, num_synthia, num_cityscapes_train,
+            num_cityscapes_val, gta5_size, synthia_size, cityscapes_size,
+            gap, workers, cities, layouts, styles)
+        publish_dir(tmp_dir, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    return meta
+
+
+def _generate(out_dir, seed, num_gta5, num_synthia, num_cityscapes_train,
+              num_cityscapes_val, gta5_size, synthia_size, cityscapes_size,
+              gap, workers, cities, layouts, styles) -> dict:
+    """Write the benchmark into the (new, empty) directory ``out_dir``."""
     layouts = {
         'gta5': GTA5_LAYOUT,
         'synthia': SYNTHIA_LAYOUT,
@@ -221,8 +313,6 @@ def generate_sim2real(out_dir: str, seed: int = 0, num_gta5: int = 400,
         **(styles or {})
     }
     cities = {**CITYSCAPES_CITIES, **(cities or {})}
-    os.makedirs(out_dir, exist_ok=True)
-    _prepare_out_dir(out_dir, overwrite)
 
     splits = {
         'gta5': _Split('gta5', num_gta5, tuple(gta5_size), layouts['gta5'],

@@ -1,4 +1,7 @@
-from .checkpoint_compat import install_checkpoint_compat
+from .checkpoint_compat import (UnsafeCheckpointError, load_local_checkpoint,
+                                plain_checkpoint_state)
+from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits,
+                             load_checkpoint_strict)
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             to_deepspeed_optim_wrapper)
 from .dist import (destroy_distributed, init_distributed, is_cuda_usable,
@@ -8,12 +11,14 @@ from .keyed_randomness import (SeededIndex, derive_seed, iteration_seed,
                                seeded_rngs)
 from .runtime_cfg import adapt_cfg_to_device
 
-install_checkpoint_compat()
 # mmda.utils.deepspeed_strategy (MMDADeepSpeedStrategy) imports deepspeed:
 # loaded by mmda.apis when a config names the strategy
 
 __all__ = [
-    'install_checkpoint_compat', 'init_distributed', 'is_cuda_usable',
+    'UnsafeCheckpointError', 'load_local_checkpoint',
+    'plain_checkpoint_state', 'CheckpointMismatchError',
+    'check_checkpoint_fits', 'load_checkpoint_strict', 'init_distributed',
+    'is_cuda_usable',
     'adapt_cfg_to_device', 'SeededIndex', 'derive_seed', 'iteration_seed',
     'sample_seed', 'seed_global_rngs', 'seed_of', 'seeded_rngs',
     'check_single_optimizer', 'destroy_distributed', 'process_group_backend',

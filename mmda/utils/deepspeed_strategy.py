@@ -46,10 +46,15 @@ mmda's configs and this stack (mmengine 0.10.7, deepspeed 0.19) need:
 * **Hooks and checkpoints**: mmengine's strategy ignores the
   ``before_save_checkpoint`` / ``after_load_checkpoint`` callbacks, so hook
   state (RIPU's active-label ledger) was neither saved nor resumed; here it
-  is, in the DeepSpeed checkpoint's client state. ``load_from`` also
-  accepts an ordinary mmengine/mmseg checkpoint *file* (DeepSpeed itself
-  reads only its checkpoint directories), e.g. to adapt from source-only
-  weights.
+  is, in the DeepSpeed checkpoint's client state, in plain containers
+  (:func:`~mmda.utils.checkpoint_compat.plain_checkpoint_state`).
+  ``load_from`` also accepts an ordinary mmengine/mmseg checkpoint *file*
+  (DeepSpeed itself reads only its checkpoint directories), e.g. to adapt
+  from source-only weights; it is read safely and must fit the model.
+* **Safe loading**: DeepSpeed unpickles its files with
+  ``weights_only=False``; every file of a directory is vetted first
+  (:func:`~mmda.utils.checkpoint_compat.check_deepspeed_checkpoint_dir`)
+  and one naming anything outside the allow-list is refused.
 
 Checkpoints are DeepSpeed directories (``iter_N.pth/`` with the model and
 the ZeRO-partitioned optimizer states); ``--resume`` reads them.
@@ -69,10 +74,14 @@ from mmengine._strategy import deepspeed as _mmengine_deepspeed
 from mmengine._strategy.deepspeed import DeepSpeedStrategy
 from mmengine.config import ConfigDict
 from mmengine.registry import OPTIMIZERS, STRATEGIES
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import load_state_dict
 from mmengine.utils import apply_to
 
+from .checkpoint_compat import (check_deepspeed_checkpoint_dir,
+                                deepspeed_globals, load_local_checkpoint,
+                                message_hub_state, plain_checkpoint_state,
+                                refuse_executable_meta)
+from .checkpoint_fit import DEFAULT_REVISE_KEYS, check_checkpoint_fits
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
 from .dist import init_distributed, process_group_backend
@@ -266,6 +275,8 @@ to_deepspeed_optim_wrapper`).
         extra_ckpt = {} if extra_ckpt is None else extra_ckpt
         if callback is not None:
             callback(extra_ckpt)
+        # plain containers: read back with weights_only=True
+        extra_ckpt.update(plain_checkpoint_state(extra_ckpt))
         super().save_checkpoint(
             filename,
             save_optimizer=save_optimizer,
@@ -285,26 +296,33 @@ to_deepspeed_optim_wrapper`).
                 'DeepSpeed run resumes from its own iter_N.pth/ directories '
                 '(to start from the weights of a checkpoint file, set '
                 'load_from instead)')
+        # DeepSpeed unpickles with weights_only=False: vet the files first
+        check_deepspeed_checkpoint_dir(filename, deepspeed_globals())
         checkpoint = super().resume(filename, **kwargs)
+        refuse_executable_meta(checkpoint, filename)
+        if 'message_hub' in checkpoint:
+            message_hub_state(checkpoint['message_hub'])
         if callback is not None:
             callback(checkpoint)
         return checkpoint
 
     def load_checkpoint(self, filename: str, *, callback=None,
                         **kwargs) -> dict:
-        """Load weights from a DeepSpeed checkpoint directory or from an
-        ordinary mmengine/mmseg checkpoint file (non-strict by default, as
-        mmengine's ``load_from``)."""
+        """Load weights from a DeepSpeed checkpoint directory (its files
+        vetted first: DeepSpeed unpickles with ``weights_only=False``) or
+        from an ordinary mmengine/mmseg checkpoint file, read safely and
+        refused unless it fits the model exactly."""
         if osp.isdir(filename):
+            check_deepspeed_checkpoint_dir(filename, deepspeed_globals())
             checkpoint = super().load_checkpoint(filename, **kwargs)
         else:
             self.logger.info(f'Load checkpoint from {filename}')
-            checkpoint = _load_checkpoint(filename, map_location='cpu')
-            _load_checkpoint_to_model(
-                self.model.module,
-                checkpoint.get('state_dict', checkpoint),
-                strict=kwargs.get('strict', False),
-                revise_keys=kwargs.get('revise_keys', [(r'^module.', '')]))
+            checkpoint = load_local_checkpoint(filename, map_location='cpu')
+            state = check_checkpoint_fits(
+                self.model.module, checkpoint, filename,
+                f'the model of {self.config_name}',
+                kwargs.get('revise_keys', DEFAULT_REVISE_KEYS))
+            load_state_dict(self.model.module, state, strict=True)
             # ZeRO steps its own fp32 copy of the weights: refill it
             optimizer = getattr(self.model, 'optimizer', None)
             if hasattr(optimizer, 'refresh_fp32_params'):

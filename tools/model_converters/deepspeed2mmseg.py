@@ -15,6 +15,11 @@ The weights are DeepSpeed's fp32 master weights, gathered from all ZeRO
 partitions (``deepspeed.utils.zero_to_fp32``), also after bf16/fp16
 training; buffers (BatchNorm statistics) are written in fp32. ``meta`` is
 the run's (iteration, config, dataset classes and palette).
+
+DeepSpeed unpickles its files with ``weights_only=False``: every file of
+the directory is vetted first and one that names anything outside the
+allow-list is refused, naming the file and the types
+(:func:`mmda.utils.checkpoint_compat.check_deepspeed_checkpoint_dir`).
 """
 import argparse
 import glob
@@ -22,6 +27,17 @@ import os.path as osp
 import sys
 
 import torch
+
+try:
+    import mmda  # noqa: F401
+except ImportError:  # running from a source checkout without install
+    sys.path.insert(
+        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    import mmda  # noqa: F401
+
+from mmda.utils.checkpoint_compat import (check_deepspeed_checkpoint_dir,
+                                          deepspeed_globals,
+                                          load_local_checkpoint)
 
 MODEL_STATES = 'mp_rank_00_model_states.pt'
 
@@ -40,6 +56,8 @@ def convert(checkpoint_dir: str) -> dict:
     Raises:
         FileNotFoundError: if ``checkpoint_dir`` is not a DeepSpeed
             checkpoint directory.
+        UnsafeCheckpointError: if one of its files names a type or
+            callable outside the allow-list (nothing is unpickled).
     """
     checkpoint_dir = osp.abspath(checkpoint_dir.rstrip('/'))
     model_states = osp.join(checkpoint_dir, MODEL_STATES)
@@ -48,7 +66,9 @@ def convert(checkpoint_dir: str) -> dict:
             f'{checkpoint_dir} is not a DeepSpeed checkpoint directory (no '
             f'{MODEL_STATES}); checkpoints of runs without a DeepSpeed '
             'strategy are mmseg checkpoints already')
-    client = torch.load(model_states, map_location='cpu', weights_only=False)
+    check_deepspeed_checkpoint_dir(checkpoint_dir, deepspeed_globals())
+    client = load_local_checkpoint(
+        model_states, map_location='cpu', allowed=deepspeed_globals())
     if glob.glob(osp.join(checkpoint_dir, '*_optim_states.pt')):
         from deepspeed.utils.zero_to_fp32 import \
             get_fp32_state_dict_from_zero_checkpoint
