@@ -2,6 +2,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+from mmengine.dist import broadcast, get_world_size
 from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
@@ -55,9 +56,12 @@ class EMATeacherHook(Hook):
     * **DDP**: the model freezes the teacher (``requires_grad=False``) when
       it is built, before the runner wraps it: DDP does not synchronise it
       and ``MMSeparateDistributedDataParallel`` leaves it unwrapped. Every
-      rank applies the same update to the same synchronised student, so the
-      teachers stay identical without communication. The hook refuses a
-      teacher with trainable parameters.
+      rank applies the same update to the same synchronised student
+      parameters, so the teachers' parameters stay identical without
+      communication; the buffers (BN running statistics, which differ per
+      rank without SyncBN) are broadcast from rank 0 after each update, so
+      every rank's teacher is identical. The hook refuses a teacher with
+      trainable parameters.
 
     The teacher's ``α_t`` is logged as ``ema_alpha``. The hook runs at
     ``NORMAL`` priority, before the ``CheckpointHook`` (``VERY_LOW``): a
@@ -166,6 +170,11 @@ class EMATeacherHook(Hook):
         alpha = self.alpha_at(runner.iter)
         student, teacher = self._networks(runner)
         self.update(teacher, student, alpha, self.buffers)
+        if get_world_size() > 1:
+            # BN statistics are per rank (without SyncBN): rank 0's, as
+            # DDP's broadcast_buffers does for the student
+            for buffer in teacher.buffers():
+                broadcast(buffer, src=0)
         runner.message_hub.update_scalar('train/ema_alpha', alpha)
 
     @staticmethod

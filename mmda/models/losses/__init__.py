@@ -1,5 +1,7 @@
 from .adversarial_loss import (SOURCE_LABEL, TARGET_LABEL, AdversarialLoss,
                                adversarial_bce_loss)
+from .consistency_loss import (ConsistencyLoss, confidence_mask,
+                               consistency_loss)
 from .entropy_loss import (EntropyLoss, entropy_loss, normalized_entropy,
                            weighted_self_information)
 from .local_consistency_loss import (LocalConsistencyLoss,
@@ -11,6 +13,7 @@ from .weighted_loss import WeightedLoss
 
 __all__ = [
     'AdversarialLoss', 'adversarial_bce_loss', 'SOURCE_LABEL', 'TARGET_LABEL',
+    'ConsistencyLoss', 'confidence_mask', 'consistency_loss',
     'EntropyLoss', 'entropy_loss', 'normalized_entropy',
     'weighted_self_information', 'LocalConsistencyLoss',
     'label_boundary_mask', 'local_consistency_loss', 'NegativeLearningLoss',

@@ -61,7 +61,9 @@ def deploy_prefix(model_cfg: dict) -> str:
     """Key prefix of the deployable segmentor in checkpoints of models
     built from ``model_cfg`` (``''`` or e.g. ``'segmentor.'``)."""
     cls = model_class(model_cfg)
-    return f'{cls.deploy_child}.' if issubclass(cls, BaseDAModel) else ''
+    if issubclass(cls, BaseDAModel):
+        return f'{cls.predicted_child(model_cfg)}.'
+    return ''
 
 
 def split_segmentor_state(state_dict: dict,
