@@ -1,4 +1,8 @@
 from .fc_discriminator import FCDiscriminator
 from .multi_level_discriminator import MultiLevelDiscriminator
+from .patchgan_discriminator import MultiScalePatchDiscriminator
 
-__all__ = ['FCDiscriminator', 'MultiLevelDiscriminator']
+__all__ = [
+    'FCDiscriminator', 'MultiLevelDiscriminator',
+    'MultiScalePatchDiscriminator'
+]

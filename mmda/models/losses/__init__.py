@@ -7,6 +7,7 @@ from .entropy_loss import (EntropyLoss, entropy_loss, normalized_entropy,
 from .local_consistency_loss import (LocalConsistencyLoss,
                                      label_boundary_mask,
                                      local_consistency_loss)
+from .lsgan_loss import LSGANLoss, lsgan_loss
 from .negative_learning_loss import (NegativeLearningLoss,
                                      negative_learning_loss)
 from .weighted_loss import WeightedLoss
@@ -16,6 +17,7 @@ __all__ = [
     'ConsistencyLoss', 'confidence_mask', 'consistency_loss',
     'EntropyLoss', 'entropy_loss', 'normalized_entropy',
     'weighted_self_information', 'LocalConsistencyLoss',
-    'label_boundary_mask', 'local_consistency_loss', 'NegativeLearningLoss',
+    'label_boundary_mask', 'local_consistency_loss', 'LSGANLoss',
+    'lsgan_loss', 'NegativeLearningLoss',
     'negative_learning_loss', 'WeightedLoss'
 ]

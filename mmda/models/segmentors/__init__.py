@@ -8,10 +8,12 @@ from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
 from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
 from .self_ensembling import SelfEnsembling, gaussian_rampup
+from .tgcf_da import TGCFDA
 
 __all__ = [
     'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'deploy_prefix',
     'deployable_segmentor', 'model_class', 'segmentor_cfg',
     'split_segmentor_state', 'LEVELS', 'MinEnt', 'MultiLevelEncoderDecoder',
-    'RIPU', 'SegmentorEnsemble', 'SelfEnsembling', 'gaussian_rampup'
+    'RIPU', 'SegmentorEnsemble', 'SelfEnsembling', 'gaussian_rampup',
+    'TGCFDA'
 ]

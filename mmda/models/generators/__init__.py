@@ -1,0 +1,7 @@
+from .adain import ADAIN_EPS, adaptive_instance_norm, channel_mean_std
+from .tgcf_generator import AdaINDecoder, TGCFGenerator
+
+__all__ = [
+    'ADAIN_EPS', 'adaptive_instance_norm', 'channel_mean_std',
+    'AdaINDecoder', 'TGCFGenerator'
+]
