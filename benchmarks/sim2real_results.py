@@ -31,12 +31,17 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
 ADAPT = 'configs/ripu/ripu_{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+TGCF = 'configs/tgcf/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+TGCF_STAGE_A = 'configs/tgcf/tgcf-da-generator_sim2real-gta5-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
 # the AdvEnt run's final checkpoint (its stage 1) and trains stage 2.
 # AdvEnt+MinEnt is the test-time ensemble of the AdvEnt and MinEnt runs'
-# final checkpoints (nothing more is trained).
+# final checkpoints (nothing more is trained). TGCF-DA rows train their
+# stage B through tools/tgcf_pipeline.py, which shares one generator stage
+# (frozen segmentor: the source-only run's final checkpoint) and one
+# generated set (tgcf_generated/) between both rows.
 RUNS = OrderedDict([
     ('source_only', ('Source only', '0', 'configs/baselines/'
                      'source-only_deeplabv2-small_sim2real-gta5-to-'
@@ -47,6 +52,11 @@ RUNS = OrderedDict([
                        ENTROPY.format('advent/advent-minent-ensemble'), [])),
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
+    ('se', ('Self-ensembling', '0', 'configs/self_ensembling/self-'
+            'ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py', [])),
+    ('tgcf', ('TGCF-DA (no SE)', '0', TGCF.format('tgcf-da'), [])),
+    ('tgcf_se', ('TGCF-DA + SE', '0',
+                 TGCF.format('tgcf-da-self-ensembling'), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
     ('ripu_ra1', ('RIPU RA', '1 %', ADAPT.format('ra-2.2'),
                   ['custom_hooks.0.budget_ratio=0.01'])),
@@ -121,6 +131,9 @@ def train(name: str, work_root: str, python: str,
     if isinstance(config, (tuple, list)):
         cmds = [intrada_command(config, work_dir, work_root, python, options)]
         metrics_dir = osp.join(work_dir, 'stage2')
+    elif name in ('tgcf', 'tgcf_se'):
+        cmds = [tgcf_command(config, work_dir, work_root, python, options)]
+        metrics_dir = osp.join(work_dir, 'stage_b')
     elif name == 'advent_minent':
         cmds = ensemble_commands(config, work_dir, work_root, python)
         metrics_dir, metrics_of = work_dir, test_metrics
@@ -169,6 +182,23 @@ def intrada_command(configs, work_dir: str, work_root: str, python: str,
     ]
     if options:
         cmd += ['--stage2-options'] + options
+    return cmd
+
+
+def tgcf_command(config: str, work_dir: str, work_root: str, python: str,
+                 options) -> list:
+    """The TGCF-DA pipeline: the shared generator stage and generated set
+    (kept when done), then this row's stage B."""
+    train('source_only', work_root, python, 0, False)
+    cmd = [
+        python, 'tools/tgcf_pipeline.py', TGCF_STAGE_A, config,
+        '--work-dir', work_dir, '--stage-a-work-dir',
+        osp.join(work_root, 'tgcf_stage_a'), '--segmentor-checkpoint',
+        final_checkpoint(work_root, 'source_only'), '--generated-dir',
+        osp.join(work_root, 'tgcf_generated')
+    ]
+    if options:
+        cmd += ['--stage-b-options'] + options
     return cmd
 
 

@@ -198,12 +198,13 @@ def test_frozen_segmentor_checkpoint_is_loaded_and_kept(tmp_path):
     torch.save(dict(state_dict=seg.state_dict()), tmp_path / 'src.pth')
     cfg.model.segmentor_checkpoint = str(tmp_path / 'src.pth')
     model = MODELS.build(cfg.model)
-    model.init_weights()  # the runner re-initialises: weights come back
+    model.init_weights()  # what the runner does before training
     for k, v in seg.state_dict().items():
         assert torch.equal(model.segmentor.state_dict()[k], v), k
+    assert not any(p.requires_grad for p in model.segmentor.parameters())
     cfg.model.segmentor_checkpoint = str(tmp_path / 'missing.pth')
-    with pytest.raises(Exception, match='missing.pth'):
-        MODELS.build(cfg.model)
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        MODELS.build(cfg.model).init_weights()
 
 
 def generator_checkpoint(path, seed=0):

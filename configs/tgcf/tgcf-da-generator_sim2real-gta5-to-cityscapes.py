@@ -2,29 +2,24 @@
 # source content, Cityscapes-layout target style) against a multi-scale
 # PatchGAN, with the frozen source-only small DeepLab-v2 as the semantic
 # constraint (the paper used FCN-8s). Quarter-width networks to match the
-# benchmark's quarter-width segmentor (a design choice).
+# benchmark's quarter-width segmentor, 1000 iterations of 2 + 2 images (a
+# design choice).
 #
 # Needs the source-only run's weights (segmentor_checkpoint): train
 # configs/baselines/source-only_deeplabv2-small_sim2real-gta5-to-cityscapes.py
-# first, or run tools/tgcf_pipeline.py, which does all stages.
+# first, or run tools/tgcf_pipeline.py (benchmarks/sim2real_results.py does).
 _base_ = [
-    '../_base_/models/deeplabv2_small.py',
-    '../_base_/methods/tgcf_da.py',
+    '../_base_/models/tgcf_da_deeplabv2_small.py',
     '../_base_/datasets/sim2real_gta5_to_cityscapes.py',
     '../_base_/default_runtime.py',
 ]
 max_iters = 1000
-model = _base_.tgcf_model
-model._delete_ = True
-model.generator.base_channels = 16
-model.generator.n_res = 2
-model.discriminator.base_channels = 16
-model.segmentor = _base_.model
-model.segmentor_checkpoint = ('work_dirs/source-only_deeplabv2-small_'
-                              'sim2real-gta5-to-cityscapes/iter_3000.pth')
-train_cfg = dict(
-    type='SeekableIterBasedTrainLoop', max_iters=max_iters,
-    val_interval=max_iters)
+model = dict(
+    generator=dict(base_channels=16, n_res=2),
+    discriminator=dict(base_channels=16),
+    segmentor_checkpoint='work_dirs/source-only_deeplabv2-small_'
+    'sim2real-gta5-to-cityscapes/iter_3000.pth')
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 # a generator stage: nothing to validate or test
 val_dataloader = None
 val_evaluator = None

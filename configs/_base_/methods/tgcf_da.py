@@ -40,7 +40,6 @@ tgcf_model = dict(
 # Adam 1e-4, betas (0.5, 0.999) for both (a design choice; AdaIN's
 # reference uses Adam 1e-4, SE-GAN 5e-4 / 5e-5)
 optim_wrapper = dict(
-    _delete_=True,
     constructor='MultiOptimWrapperConstructor',
     generator=dict(
         type='OptimWrapper',
@@ -49,6 +48,12 @@ optim_wrapper = dict(
         type='OptimWrapper',
         optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))))
 param_scheduler = []
+# 50k iterations of one source and one target image (about 2 GTA5 epochs;
+# SE-GAN trains its style network 5 epochs): a design choice
+max_iters = 50000
+train_cfg = dict(
+    type='SeekableIterBasedTrainLoop', max_iters=max_iters,
+    val_interval=max_iters)
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 # a generator stage: nothing to validate or test (an experiment config
 # sets val_/test_ dataloader, evaluator and cfg to None after its dataset)
@@ -65,4 +70,4 @@ default_hooks = dict(
         max_keep_ckpts=2,
         save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=None)
+    visualization=dict(type='SegVisualizationHook'))

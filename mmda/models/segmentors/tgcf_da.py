@@ -54,8 +54,9 @@ class TGCFDA(BaseModel):
         segmentor (dict): Config of the frozen segmentor (an
             ``EncoderDecoder`` with its own data preprocessor).
         segmentor_checkpoint (str, optional): Its weights (an mmda/mmseg
-            checkpoint). ``None`` keeps a randomly initialised segmentor
-            (tests only; a warning says so).
+            checkpoint), loaded by :meth:`init_weights`. ``None`` keeps a
+            randomly initialised segmentor (tests only; a warning says
+            so).
         semantic_loss_weight (float): λ_sem. Not published; 10 follows
             SE-GAN (``YonghaoXu/SE-GAN`` ``TGSTN_GTA.py``), whose semantic
             CE has weight 10.
@@ -92,7 +93,6 @@ class TGCFDA(BaseModel):
         self.segmentor_checkpoint = segmentor_checkpoint
         self.semantic_loss_weight = float(semantic_loss_weight)
         self.gan_loss = MODELS.build(gan_loss)
-        self._load_segmentor()
         register_wrapper_free_state_dict(self)
 
     def _load_segmentor(self) -> None:
@@ -108,8 +108,9 @@ class TGCFDA(BaseModel):
                                'the frozen segmentor of TGCFDA')
 
     def init_weights(self) -> None:
-        """Initialise G and D; the frozen segmentor keeps (gets back) its
-        checkpoint's weights."""
+        """Initialise G and D and load the frozen segmentor's checkpoint
+        (the runner calls this before training; a resumed run then loads
+        its own checkpoint over it)."""
         super().init_weights()
         self._load_segmentor()
 
