@@ -9,15 +9,13 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
 
-from conftest import REPO
+from conftest import REPO, stream_batch
 from mmda.models import (ConsistencyLoss, confidence_mask, consistency_loss,
                          deploy_prefix, deployable_segmentor, segmentor_cfg)
 from mmda.models.segmentors import gaussian_rampup
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
 pytestmark = pytest.mark.usefixtures('torch_one_thread')
 
@@ -33,23 +31,8 @@ def build(**overrides):
     return cfg, MODELS.build(cfg.model)
 
 
-def batch(streams=('source', 'target'), seed=0, n=2, size=(32, 48)):
-    g = torch.Generator().manual_seed(seed)
-    out = {}
-    for stream in streams:
-        inputs, samples = [], []
-        for _ in range(n):
-            inputs.append(
-                torch.randint(0, 256, (3, ) + size, generator=g,
-                              dtype=torch.uint8))
-            sample = SegDataSample(
-                metainfo=dict(img_shape=size, ori_shape=size))
-            if stream != 'target':
-                sample.gt_sem_seg = PixelData(data=torch.randint(
-                    0, 19, (1, ) + size, generator=g))
-            samples.append(sample)
-        out[stream] = dict(inputs=inputs, data_samples=samples)
-    return out
+def batch(streams=('source', 'target')):
+    return stream_batch(streams, ('source', 'source_aug'), size=(32, 48))
 
 
 def test_consistency_loss_exact_values():

@@ -14,14 +14,12 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
 from torch.nn.utils.spectral_norm import SpectralNorm
 
-from conftest import REPO, run_script_main
+from conftest import REPO, run_script_main, stream_batch
 from mmda.models import (LSGANLoss, MultiScalePatchDiscriminator,
                          TGCFGenerator, adaptive_instance_norm, lsgan_loss)
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
 pytestmark = pytest.mark.usefixtures('torch_one_thread')
 
@@ -45,23 +43,8 @@ def build_stage_a():
     return MODELS.build(stage_a_cfg().model)
 
 
-def two_domain_batch(n=2, size=(32, 48)):
-    g = torch.Generator().manual_seed(0)
-    batch = {}
-    for domain in ('source', 'target'):
-        inputs, samples = [], []
-        for _ in range(n):
-            inputs.append(
-                torch.randint(0, 256, (3, ) + size, generator=g,
-                              dtype=torch.uint8))
-            sample = SegDataSample(
-                metainfo=dict(img_shape=size, ori_shape=size))
-            if domain == 'source':
-                sample.gt_sem_seg = PixelData(data=torch.randint(
-                    0, 19, (1, ) + size, generator=g))
-            samples.append(sample)
-        batch[domain] = dict(inputs=inputs, data_samples=samples)
-    return batch
+def two_domain_batch():
+    return stream_batch(size=(32, 48))
 
 
 def test_adain_carries_style_statistics():

@@ -5,7 +5,10 @@
 #   model = dict(segmentor=<source-trained segmentor config>,
 #                segmentor_checkpoint=<its weights>)
 # None of the sizes or weights is published; each value says where it is
-# from.
+# from. The runtime hooks are the sim2real schedule's (checkpoints every
+# 1000 iterations, the last one kept); its optimiser and poly decay are
+# replaced.
+_base_ = '../schedules/sgd_poly_sim2real.py'
 tgcf_model = dict(
     type='TGCFDA',
     # images in [-1, 1] (the generator's tanh range), RGB
@@ -40,6 +43,7 @@ tgcf_model = dict(
 # Adam 1e-4, betas (0.5, 0.999) for both (a design choice; AdaIN's
 # reference uses Adam 1e-4, SE-GAN 5e-4 / 5e-5)
 optim_wrapper = dict(
+    _delete_=True,
     constructor='MultiOptimWrapperConstructor',
     generator=dict(
         type='OptimWrapper',
@@ -56,18 +60,6 @@ train_cfg = dict(
     val_interval=max_iters)
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 # a generator stage: nothing to validate or test (an experiment config
-# sets val_/test_ dataloader, evaluator and cfg to None after its dataset)
+# sets val_/test_ dataloader and evaluator to None after its dataset)
 val_cfg = None
 test_cfg = None
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook',
-        by_epoch=False,
-        interval=500,
-        max_keep_ckpts=2,
-        save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
