@@ -51,10 +51,16 @@ TRAIN_B=(${STAGE_B_ARGS:-})
 export MMDA_ROOT=${MMDA_ROOT:-$ROOT}
 mkdir -p "$WORK"
 GENERATED="$(cd "$WORK" && pwd)/generated"
-# the stage-B options that read the generated set (checked before submitting)
-mapfile -t B_ROOTS < <(PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
+# the stage-B options that read the generated set (checked before
+# submitting; only the KEY=VALUE lines: imports may log to stdout)
+OPTIONS=$(PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
     "$PYTHON" "$ROOT/tools/tgcf_pipeline.py" "$STAGE_A" "$STAGE_B" \
     --print-stage-b-options --generated-dir "$GENERATED")
+mapfile -t B_ROOTS < <(grep -E '^[A-Za-z_][A-Za-z0-9_.]*=' <<< "$OPTIONS")
+if [ ${#B_ROOTS[@]} -eq 0 ]; then
+    echo "slurm/tgcf.sh: $STAGE_B reads no generated set" >&2
+    exit 2
+fi
 
 stage_a=$(sbatch --parsable -J "$NAME-stage-a" "${EXTRA[@]}" \
     "$ROOT/slurm/train.sh" "$STAGE_A" --work-dir "$WORK/stage_a" \
