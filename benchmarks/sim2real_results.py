@@ -40,6 +40,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
@@ -48,12 +49,17 @@ ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
             'gta5-to-cityscapes.py')
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
+TGCF = 'configs/tgcf/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+TGCF_STAGE_A = 'configs/tgcf/tgcf-da-generator_sim2real-gta5-to-cityscapes.py'
 
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
 # the AdvEnt run's final checkpoint (its stage 1) and trains stage 2.
 # AdvEnt+MinEnt is the test-time ensemble of the AdvEnt and MinEnt runs'
-# final checkpoints (nothing more is trained).
+# final checkpoints (nothing more is trained). TGCF-DA rows train their
+# stage B through tools/tgcf_pipeline.py, which shares one generator stage
+# per seed (frozen segmentor: the same seed's source-only final checkpoint)
+# and one generated set per seed between both rows.
 RUNS = OrderedDict([
     ('source_only', ('Source only', '0', 'configs/baselines/'
                      'source-only_deeplabv2-small_sim2real-gta5-to-'
@@ -64,6 +70,11 @@ RUNS = OrderedDict([
                        ENTROPY.format('advent/advent-minent-ensemble'), [])),
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
+    ('se', ('Self-ensembling', '0', 'configs/self_ensembling/self-'
+            'ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py', [])),
+    ('tgcf', ('TGCF-DA (no SE)', '0', TGCF.format('tgcf-da'), [])),
+    ('tgcf_se', ('TGCF-DA + SE', '0',
+                 TGCF.format('tgcf-da-self-ensembling'), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
     ('ripu_ra1', ('RIPU RA', '1 %', ADAPT.format('ra-2.2'),
                   ['custom_hooks.0.budget_ratio=0.01'])),
@@ -185,6 +196,9 @@ class Benchmark:
         if isinstance(config, (tuple, list)):
             cmds = [self.intrada_command(config, work_dir, seed, options)]
             metrics_dir = osp.join(work_dir, 'stage2')
+        elif name in ('tgcf', 'tgcf_se'):
+            cmds = [self.tgcf_command(config, work_dir, seed, options)]
+            metrics_dir = osp.join(work_dir, 'stage_b')
         elif name == 'advent_minent':
             cmds = self.ensemble_commands(config, work_dir, seed)
             metrics_dir, metrics_of = work_dir, test_metrics
@@ -201,7 +215,11 @@ class Benchmark:
         os.makedirs(work_dir, exist_ok=True)
         env = dict(os.environ)
         env.setdefault('OMP_NUM_THREADS', '1')
-        with open(osp.join(work_dir, 'train_stdout.log'), 'a') as log:
+        # the TGCF-DA rows of one seed share its generator stage: one at once
+        shared = self._lock(('tgcf_stage_a', seed)) if name in (
+            'tgcf', 'tgcf_se') else nullcontext()
+        with shared, open(osp.join(work_dir, 'train_stdout.log'),
+                          'a') as log:
             for cmd in cmds:
                 print(f'[sim2real] {name} seed {seed}: '
                       f'{" ".join(relative(c) for c in cmd)}', flush=True)
@@ -239,6 +257,23 @@ class Benchmark:
             '--work-dir', work_dir, '--stage1-checkpoint', ckpt
         ]
         return cmd + ['--stage2-options'] + options
+
+    def tgcf_command(self, config: str, work_dir: str, seed: int,
+                     options) -> list:
+        """The TGCF-DA pipeline: the seed's shared generator stage and
+        generated set (kept when done), then this row's stage B."""
+        self.train('source_only', seed, force=False)
+        cmd = [
+            self.python, 'tools/tgcf_pipeline.py', TGCF_STAGE_A, config,
+            '--work-dir', work_dir, '--stage-a-work-dir',
+            osp.join(self.work_root, 'tgcf_stage_a', f'seed{seed}'),
+            '--segmentor-checkpoint',
+            self.final_checkpoint('source_only', seed), '--generated-dir',
+            osp.join(self.work_root, 'tgcf_generated', f'seed{seed}'),
+            '--seed', str(seed), '--stage-a-options',
+            f'randomness.seed={seed}'
+        ]
+        return cmd + ['--stage-b-options'] + options
 
     def final_checkpoint(self, name: str, seed: int) -> str:
         """The checkpoint a finished run of ``name`` ended with."""

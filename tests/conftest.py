@@ -37,6 +37,37 @@ def logged_metric(text: str, key: str = 'mIoU') -> float:
     return float(found[-1])
 
 
+def stream_batch(streams=('source', 'target'),
+                 labelled=('source', ),
+                 seed=0,
+                 n=2,
+                 size=(64, 96)):
+    """A named-stream training batch as a multi-stream dataset yields it:
+    ``{stream: {'inputs': [uint8 CHW], 'data_samples': [SegDataSample]}}``
+    with random images, and random 19-class labels on the ``labelled``
+    streams."""
+    import torch
+    from mmengine.structures import PixelData
+
+    from mmseg.structures import SegDataSample
+    g = torch.Generator().manual_seed(seed)
+    batch = {}
+    for stream in streams:
+        inputs, samples = [], []
+        for _ in range(n):
+            inputs.append(
+                torch.randint(0, 256, (3, ) + size, generator=g,
+                              dtype=torch.uint8))
+            sample = SegDataSample(
+                metainfo=dict(img_shape=size, ori_shape=size))
+            if stream in labelled:
+                sample.gt_sem_seg = PixelData(data=torch.randint(
+                    0, 19, (1, ) + size, generator=g))
+            samples.append(sample)
+        batch[stream] = dict(inputs=inputs, data_samples=samples)
+    return batch
+
+
 def run_tool(argv, cwd=None, timeout=600, env=None):
     """Run ``python ARGV`` (a script and its arguments) in a fresh process.
 

@@ -26,7 +26,6 @@ round, ``<exchange root>/round_<k>/`` (``k`` zero-padded to 3 digits)::
 
 Keys are the images' file stems (the active-label ledger's keys).
 """
-import hashlib
 import json
 import os
 import os.path as osp
@@ -38,6 +37,7 @@ import cv2
 import numpy as np
 
 from ..utils.atomic_dir import publish_dir
+from ..utils.file_hash import sha256_file
 
 MANIFEST = 'manifest.json'
 MASK_DIR = 'masks'
@@ -82,14 +82,6 @@ class AnnotationError(RuntimeError):
 def round_dir_name(round_no: int) -> str:
     """Directory name of round ``round_no`` (1-based): ``round_001``."""
     return f'round_{int(round_no):03d}'
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_key(key: str) -> None:
@@ -175,7 +167,7 @@ def export_requests(out_dir: str,
                 height=int(mask.shape[0]),
                 width=int(mask.shape[1]),
                 num_pixels=int(mask.sum()),
-                mask_sha256=_sha256(path)))
+                mask_sha256=sha256_file(path)))
     manifest = dict(
         version=EXCHANGE_VERSION,
         round=int(round_no),
@@ -290,7 +282,7 @@ def read_mask(round_dir: str, entry: dict) -> np.ndarray:
     path = osp.join(round_dir, entry['mask'])
     if not osp.isfile(path):
         raise AnnotationError(f'mask file {path} is missing')
-    if _sha256(path) != entry['mask_sha256']:
+    if sha256_file(path) != entry['mask_sha256']:
         raise AnnotationError(
             f'mask file {path} was changed since the export (sha256 '
             'mismatch): masks are the selection of the training run and '

@@ -12,6 +12,8 @@ from .minent import MinEnt
 from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
 from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
+from .self_ensembling import SelfEnsembling, gaussian_rampup
+from .tgcf_da import TGCFDA
 
 __all__ = [
     'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'DAMethodMixin',
@@ -19,5 +21,6 @@ __all__ = [
     'deployable_segmentor', 'member_segmentor_cfgs', 'member_segmentors',
     'method_deploy_prefixes', 'model_class', 'segmentor_cfg',
     'split_segmentor_state', 'GIOAda', 'LEVELS', 'MinEnt',
-    'MultiLevelEncoderDecoder', 'RIPU', 'SegmentorEnsemble'
+    'MultiLevelEncoderDecoder', 'RIPU', 'SegmentorEnsemble', 'SelfEnsembling',
+    'gaussian_rampup', 'TGCFDA'
 ]

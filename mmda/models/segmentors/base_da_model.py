@@ -67,6 +67,14 @@ class BaseDAModel(DAMethodMixin, BaseModel):
         register_wrapper_free_state_dict(self)
 
     # --------------------------------------------------------- interface
+    @classmethod
+    def predicted_child(cls, model_cfg: dict) -> str:
+        """Name of the child that models built from ``model_cfg``
+        evaluate and export (:attr:`deploy_child`; a method whose config
+        chooses, e.g. a mean teacher's ``test_cfg.predict_on``, overrides
+        this)."""
+        return cls.deploy_child
+
     @property
     def deployable(self) -> nn.Module:
         """The deployable segmentor, outside any DDP wrapper."""

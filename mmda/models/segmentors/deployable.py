@@ -74,7 +74,9 @@ def deploy_prefix(model_cfg: dict) -> str:
     built from ``model_cfg`` (``''`` or e.g. ``'segmentor.'``)."""
     segmentor_cfg(model_cfg)  # refuses configs without one segmentor
     cls = model_class(model_cfg)
-    return f'{cls.deploy_child}.' if issubclass(cls, BaseDAModel) else ''
+    if issubclass(cls, BaseDAModel):
+        return f'{cls.predicted_child(model_cfg)}.'
+    return ''
 
 
 def member_segmentors(model: nn.Module) -> List[nn.Module]:
