@@ -47,6 +47,7 @@ RUNS = OrderedDict([
                        ENTROPY.format('advent/advent-minent-ensemble'), [])),
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
+    ('plca', ('PLCA', '0', ENTROPY.format('plca/plca'), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
     ('ripu_ra1', ('RIPU RA', '1 %', ADAPT.format('ra-2.2'),
                   ['custom_hooks.0.budget_ratio=0.01'])),

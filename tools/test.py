@@ -24,6 +24,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmda.apis import load_config
+from mmda.models import prediction_mode
 from mmda.utils import init_distributed
 
 
@@ -100,6 +101,7 @@ def main(argv=None):
         cfg.test_evaluator['keep_results'] = True
     init_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)
+    runner.logger.info(f'prediction: {prediction_mode(runner.model)}')
     runner.test()
 
 

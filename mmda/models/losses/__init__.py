@@ -1,5 +1,6 @@
 from .adversarial_loss import (SOURCE_LABEL, TARGET_LABEL, AdversarialLoss,
                                adversarial_bce_loss)
+from .cycle_association_loss import CycleAssociationLoss, cycle_association
 from .entropy_loss import (EntropyLoss, entropy_loss, normalized_entropy,
                            weighted_self_information)
 from .local_consistency_loss import (LocalConsistencyLoss,
@@ -7,12 +8,15 @@ from .local_consistency_loss import (LocalConsistencyLoss,
                                      local_consistency_loss)
 from .negative_learning_loss import (NegativeLearningLoss,
                                      negative_learning_loss)
+from .thresholded_lsr_loss import ThresholdedLSRLoss, thresholded_lsr_loss
 from .weighted_loss import WeightedLoss
 
 __all__ = [
     'AdversarialLoss', 'adversarial_bce_loss', 'SOURCE_LABEL', 'TARGET_LABEL',
+    'CycleAssociationLoss', 'cycle_association',
     'EntropyLoss', 'entropy_loss', 'normalized_entropy',
     'weighted_self_information', 'LocalConsistencyLoss',
     'label_boundary_mask', 'local_consistency_loss', 'NegativeLearningLoss',
-    'negative_learning_loss', 'WeightedLoss'
+    'negative_learning_loss', 'ThresholdedLSRLoss', 'thresholded_lsr_loss',
+    'WeightedLoss'
 ]

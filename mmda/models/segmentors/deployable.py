@@ -73,3 +73,18 @@ def split_segmentor_state(state_dict: dict,
            if k.startswith(prefix)}
     rest = {k: v for k, v in state_dict.items() if not k.startswith(prefix)}
     return seg, rest
+
+
+def prediction_mode(model: nn.Module) -> str:
+    """How ``model`` predicts, in words, for the test logs: the segmentor's
+    own description when it has one (e.g. PLCA with or without test-time
+    aggregation), else its class; test-time augmentation is named."""
+    model = unwrap(model)
+    tta = ''
+    inner = getattr(model, 'module', None)
+    if not isinstance(model, BaseSegmentor) and isinstance(inner, nn.Module):
+        tta, model = f' under {type(model).__name__}', unwrap(inner)
+    segmentor = deployable_segmentor(model)
+    describe = getattr(segmentor, 'prediction_mode', None)
+    text = describe() if callable(describe) else type(segmentor).__name__
+    return text + tta
