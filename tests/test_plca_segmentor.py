@@ -30,7 +30,7 @@ CONFIG = osp.join(REPO, 'configs', 'plca',
 def build(**overrides):
     init_default_scope('mmseg')
     cfg = Config.fromfile(CONFIG).model
-    cfg.merge_from_dict(overrides)
+    cfg.update(overrides)
     torch.manual_seed(0)
     return MODELS.build(cfg)
 

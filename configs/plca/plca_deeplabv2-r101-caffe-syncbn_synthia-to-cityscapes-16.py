@@ -12,5 +12,6 @@ _base_ = [
 ]
 # The official Lovasz weight 0.75 x 2 GPUs x ITER_SIZE 2 (the code scales
 # it by world size and accumulation; here it is a plain weight)
-model = dict(
-    decode_head=dict(num_classes=16), lovasz_loss=dict(loss_weight=3.0))
+model = _base_.pop('plca_model')
+model['lovasz_loss']['loss_weight'] = 3.0
+model['decode_head'] = dict(num_classes=16)

@@ -14,3 +14,4 @@ _base_ = [
     '../_base_/schedules/sgd_poly_sim2real.py',
     '../_base_/methods/plca.py',
 ]
+model = _base_.pop('plca_model')

@@ -12,7 +12,14 @@
 # association_reduction offers the official grid_subsample / downsample
 # (off, as released). Test-time aggregation (official TEST.WITH_AGGREGATION)
 # is on; the exported plain EncoderDecoder predicts without it.
-model = dict(
+#
+# mmengine refuses one key in two bases, so the part that goes into the
+# model base's `model` is named `plca_model`, and an experiment config
+# takes it out of its bases (a part left there would show in its resolved
+# config):
+#
+#   model = _base_.pop('plca_model')
+plca_model = dict(
     type='PLCA',
     feature_association=dict(
         type='CycleAssociationLoss',

@@ -142,7 +142,10 @@ class PLCA(DAEncoderDecoder):
                 logits_s, src_samples).items()
         }
         if self.lovasz_loss is not None:
-            logits_up = resize_to_input(logits_s, labels, self.align_corners)
+            # in float32: mmseg's Lovász gradient is float32 (its dot
+            # product refuses float64 errors)
+            logits_up = resize_to_input(logits_s, labels,
+                                        self.align_corners).float()
             losses[f'src.{self.lovasz_loss.loss_name}'] = self.lovasz_loss(
                 logits_up, labels[:, 0],
                 ignore_index=self.decode_head.ignore_index)
