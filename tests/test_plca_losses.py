@@ -186,8 +186,8 @@ def test_kl_similarity_is_asymmetric_with_a_zero_diagonal():
         atol=1e-9, rtol=0)
     assert not torch.allclose(sim, sim.t())
     # -KL(p0 || p1) by hand
-    kl01 = sum(a * math.log(a / b) for a, b in zip(p[0].tolist(),
-                                                     p[1].tolist()))
+    kl01 = sum(a * math.log(a / b)
+               for a, b in zip(p[0].tolist(), p[1].tolist()))
     assert sim[0, 1].item() == pytest.approx(-kl01, abs=1e-8)
     assert (sim <= 1e-9).all()
 

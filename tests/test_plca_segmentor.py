@@ -16,7 +16,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from conftest import NO_WORKERS, REPO, run_tool
+from conftest import NO_WORKERS, REPO, deepspeed_config, run_tool
 from mmda.models import (CycleAssociationLoss, ThresholdedLSRLoss,
                          prediction_mode)
 from mmda.models.utils.pixel_affinity import spatial_aggregation_map
@@ -214,3 +214,18 @@ def test_train_then_test_reports_the_aggregation(sim2real_tiny, tmp_path):
     ] + NO_WORKERS, cwd=sim2real_tiny)
     assert 'prediction: PLCA without test-time aggregation' in off.stdout + \
         off.stderr
+
+
+@pytest.mark.slow
+def test_trains_under_deepspeed(sim2real_tiny, tmp_path):
+    """One optimizer: PLCA trains with the ZeRO-1 strategy (one process)."""
+    config = deepspeed_config(tmp_path, CONFIG, 'deepspeed_zero1')
+    proc = run_tool([
+        osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
+        tmp_path / 'wd', '--cfg-options', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=100', 'default_hooks.logger.interval=1'
+    ] + NO_WORKERS, cwd=sim2real_tiny)
+    log = proc.stdout + proc.stderr
+    assert "type='MMDADeepSpeedStrategy'" in log
+    assert log.count('feat.loss_association') >= 2
+    assert osp.isdir(tmp_path / 'wd' / 'iter_2.pth')

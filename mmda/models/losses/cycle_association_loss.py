@@ -9,31 +9,37 @@ from mmseg.registry import MODELS
 
 from ..utils.pixel_affinity import (PixelEmbedding, blockwise, check_metric,
                                     contrast_normalize, embed_pixels,
-                                    similarity, spatial_aggregation,
-                                    take_rows)
+                                    similarity, spatial_aggregation)
 from .weighted_loss import WeightedLoss
 
 
-def _associate_rows(rows, query: Tensor, key: Tensor,
-                    offset: Optional[Tensor],
-                    ref_key: Tensor) -> Tuple[Tensor, Tensor]:
+def _associate_rows(rows, query: Tensor, offset: Optional[Tensor],
+                    ref_key: Tensor,
+                    index: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
     """For a block of rows: the index of the best-scored column and the
     log of its score, ``(argmax_j φ(D)_ij, log φ(D)_{i,argmax})``."""
-    emb = take_rows(PixelEmbedding(query, key, offset), rows)
+    if index is not None:
+        rows = index[rows]
+    emb = PixelEmbedding(query[rows], None,
+                         None if offset is None else offset[rows])
     logits = contrast_normalize(
-        similarity(emb, PixelEmbedding(ref_key, ref_key, None)))
+        similarity(emb, PixelEmbedding(None, ref_key, None)))
     best = logits.argmax(dim=1)
     log_score = F.log_softmax(logits, dim=1).gather(1, best[:, None])[:, 0]
     return best, log_score
 
 
-def associate(src: PixelEmbedding, ref: PixelEmbedding,
-              block_rows: Optional[int]) -> Tuple[Tensor, Tensor]:
-    """Top-1 association of every row of ``src`` with the rows of ``ref``
-    under PLCA's scoring φ: ``(j*, log φ(D)[i, j*])`` for each row ``i``.
-    The indices carry no gradient; the log scores do."""
-    parts = blockwise(_associate_rows, src.query.shape[0], block_rows,
-                      src.query, src.key, src.offset, ref.key)
+def associate(src: PixelEmbedding,
+              ref: PixelEmbedding,
+              block_rows: Optional[int],
+              index: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """Top-1 association of the rows of ``src`` (all, or those at
+    ``index``) with the rows of ``ref`` under PLCA's scoring φ:
+    ``(j*, log φ(D)[i, j*])`` for each row ``i``. The indices carry no
+    gradient; the log scores do."""
+    num = src.query.shape[0] if index is None else index.numel()
+    parts = blockwise(_associate_rows, num, block_rows, src.query,
+                      src.offset, ref.key, index)
     return (torch.cat([p[0] for p in parts]),
             torch.cat([p[1] for p in parts]))
 
@@ -85,7 +91,7 @@ def cycle_association(x_s: Tensor,
     mid, log_st = associate(src, tgt, block_rows)
     # back from the target pixels that were reached (each once)
     reached, where = torch.unique(mid, return_inverse=True)
-    back, log_ts = associate(take_rows(tgt, reached), src, block_rows)
+    back, log_ts = associate(tgt, src, block_rows, index=reached)
     end = back[where]
     valid = labels != ignore_index
     positive = valid & (labels[end] == labels)
