@@ -13,28 +13,21 @@ crop_size = (730, 730)
 # aspect ratio, the short side becomes 760 x ratio
 short_side_scale = (100000, 760)
 test_scale = (1460, 730)  # (w, h)
+augmentation = [
+    dict(
+        type='RandomResize',
+        scale=short_side_scale,
+        ratio_range=(1.0, 1.3),
+        keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='RandomCrop', crop_size=crop_size),
+]
 source_pipeline = [
     dict(type='LoadDAImageFromFile'),
     dict(type='LoadDAAnnotations'),
-    dict(
-        type='RandomResize',
-        scale=short_side_scale,
-        ratio_range=(1.0, 1.3),
-        keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='PackSegInputs'),
-]
-target_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(
-        type='RandomResize',
-        scale=short_side_scale,
-        ratio_range=(1.0, 1.3),
-        keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='PackSegInputs'),
+] + augmentation + [dict(type='PackSegInputs')]
+target_pipeline = [dict(type='LoadDAImageFromFile')] + augmentation + [
+    dict(type='PackSegInputs')
 ]
 test_pipeline = [
     dict(type='LoadDAImageFromFile'),
