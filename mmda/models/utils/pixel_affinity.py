@@ -64,10 +64,15 @@ def embed_pixels(x: Tensor, metric: str) -> PixelEmbedding:
 
 def similarity(rows: PixelEmbedding, ref: PixelEmbedding) -> Tensor:
     """The similarity matrix of ``rows`` (n rows) against ``ref`` (m rows):
-    cosine, or −KL(rows_i ‖ ref_j), n×m."""
-    sim = rows.query @ ref.key.t()
-    if rows.offset is not None:
-        sim = sim + rows.offset[:, None]
+    cosine, or −KL(rows_i ‖ ref_j), n×m. Always in float32 or wider, also
+    under mixed precision: the contrast normalisation spreads differences
+    that half precision would round away."""
+    query, key = rows.query, ref.key
+    dtype = torch.promote_types(query.dtype, torch.float32)
+    with torch.autocast(query.device.type, enabled=False):
+        sim = query.to(dtype) @ key.to(dtype).t()
+        if rows.offset is not None:
+            sim = sim + rows.offset.to(dtype)[:, None]
     return sim
 
 
