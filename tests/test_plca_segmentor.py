@@ -147,8 +147,7 @@ def test_reduction_options_reach_the_association():
     model.loss(inputs, samples)
     assert seen == [((2, 128, 4, 6), (2, 128, 4, 4))]
     with pytest.raises(ValueError, match='mode'):
-        build(association_reduction=dict(mode='crop', scale=0.5)).loss(
-            inputs, samples)
+        build(association_reduction=dict(mode='crop', scale=0.5))
     with pytest.raises(KeyError, match='association_reduction'):
         build(association_reduction=dict(mode='none', factor=0.5))
 

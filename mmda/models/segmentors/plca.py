@@ -8,7 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..utils import resize_to_input
-from ..utils.association_reduction import reduce_for_association
+from ..utils.association_reduction import (check_reduction,
+                                           reduce_for_association)
 from ..utils.pixel_affinity import spatial_aggregation_map
 from .da_encoder_decoder import DAEncoderDecoder
 
@@ -99,7 +100,9 @@ class PLCA(DAEncoderDecoder):
         if unknown:
             raise KeyError(f'association_reduction takes mode and scale, '
                            f'got {sorted(unknown)}')
-        self.association_reduction = dict(association_reduction)
+        self.association_reduction = dict(
+            dict(mode='none', scale=1.0), **association_reduction)
+        check_reduction(**self.association_reduction)
         if test_time_aggregation is not None:
             unknown = set(test_time_aggregation) - {'alpha', 'block_rows'}
             if unknown:

@@ -19,6 +19,16 @@ def labels_at(labels: Tensor, size) -> Tensor:
         labels.float(), size=tuple(size), mode='nearest')[:, 0].long()
 
 
+def check_reduction(mode: str, scale: float) -> None:
+    """Raise a ValueError naming a bad reduction mode or scale."""
+    if mode not in REDUCTION_MODES:
+        raise ValueError(f'association reduction mode must be one of '
+                         f'{REDUCTION_MODES}, got {mode!r}')
+    if not 0. < scale <= 1.:
+        raise ValueError(f'association reduction scale must be in (0, 1], '
+                         f'got {scale}')
+
+
 def reduce_for_association(
         feats: Tensor,
         logits: Tensor,
@@ -48,12 +58,7 @@ def reduce_for_association(
         tuple: features, softmax probabilities, labels (or None), all at
         the association's resolution.
     """
-    if mode not in REDUCTION_MODES:
-        raise ValueError(f'association reduction mode must be one of '
-                         f'{REDUCTION_MODES}, got {mode!r}')
-    if not 0. < scale <= 1.:
-        raise ValueError(f'association reduction scale must be in (0, 1], '
-                         f'got {scale}')
+    check_reduction(mode, scale)
     h, w = feats.shape[2:]
     if mode == 'none' or scale == 1.:
         if labels is not None:
