@@ -9,21 +9,18 @@ from mmseg.registry import MODELS
 
 from ..utils.pixel_affinity import (PixelEmbedding, blockwise, check_metric,
                                     contrast_normalize, embed_pixels,
-                                    similarity, spatial_aggregation)
+                                    similarity, spatial_aggregation,
+                                    take_rows)
 from .weighted_loss import WeightedLoss
 
 
-def _associate_rows(rows, query: Tensor, offset: Optional[Tensor],
-                    ref_key: Tensor,
+def _associate_rows(rows, src: PixelEmbedding, ref: PixelEmbedding,
                     index: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
     """For a block of rows: the index of the best-scored column and the
     log of its score, ``(argmax_j φ(D)_ij, log φ(D)_{i,argmax})``."""
     if index is not None:
         rows = index[rows]
-    emb = PixelEmbedding(query[rows], None,
-                         None if offset is None else offset[rows])
-    logits = contrast_normalize(
-        similarity(emb, PixelEmbedding(None, ref_key, None)))
+    logits = contrast_normalize(similarity(take_rows(src, rows), ref))
     best = logits.argmax(dim=1)
     log_score = F.log_softmax(logits, dim=1).gather(1, best[:, None])[:, 0]
     return best, log_score
@@ -38,8 +35,7 @@ def associate(src: PixelEmbedding,
     ``(j*, log φ(D)[i, j*])`` for each row ``i``. The indices carry no
     gradient; the log scores do."""
     num = src.query.shape[0] if index is None else index.numel()
-    parts = blockwise(_associate_rows, num, block_rows, src.query,
-                      src.offset, ref.key, index)
+    parts = blockwise(_associate_rows, num, block_rows, src, ref, index)
     return (torch.cat([p[0] for p in parts]),
             torch.cat([p[1] for p in parts]))
 

@@ -34,16 +34,19 @@ class PixelEmbedding(NamedTuple):
     """A map prepared for one of the two similarities.
 
     The similarity of row ``i`` of ``a`` with row ``j`` of ``b`` is
-    ``a.query[i] · b.key[j] + a.offset[i]``:
+    ``a.scale[i] · (a.query[i] · b.key[j]) · b.scale[j] + a.offset[i]``
+    (a missing scale or offset is 1 or 0):
 
-    * ``cos``: ``query = key = x / ‖x‖``, no offset (cosine similarity);
+    * ``cos``: ``query = key = x``, ``scale = 1 / ‖x‖``, no offset (cosine
+      similarity, without a normalised copy of the map);
     * ``kl``: ``query = p``, ``key = log(p + ε)``,
-      ``offset = −Σ_c p log(p + ε)``, so that the similarity is
+      ``offset = −Σ_c p log(p + ε)``, no scale, so that the similarity is
       ``−KL(p_i ‖ p_j) = Σ_c p_ic log(p_jc + ε) − Σ_c p_ic log(p_ic + ε)``.
     """
     query: Tensor
     key: Tensor
-    offset: Optional[Tensor]
+    offset: Optional[Tensor] = None
+    scale: Optional[Tensor] = None
 
 
 def check_metric(metric: str) -> str:
@@ -56,10 +59,20 @@ def embed_pixels(x: Tensor, metric: str) -> PixelEmbedding:
     """Prepare the N×C rows ``x`` (features for ``cos``, class
     probabilities for ``kl``) for :func:`similarity`."""
     if check_metric(metric) == 'cos':
-        normalized = F.normalize(x, dim=1)
-        return PixelEmbedding(normalized, normalized, None)
+        # as F.normalize: x / max(‖x‖, 1e-12)
+        return PixelEmbedding(x, x, None,
+                              1. / x.norm(dim=1).clamp(min=1e-12))
     log_x = torch.log(x + EPS)
     return PixelEmbedding(x, log_x, -(x * log_x).sum(dim=1))
+
+
+def _optional_rows(t: Optional[Tensor], index) -> Optional[Tensor]:
+    return None if t is None else t[index]
+
+
+def take_rows(emb: PixelEmbedding, index) -> PixelEmbedding:
+    """The embedding of a subset (slice or index tensor) of the rows."""
+    return PixelEmbedding(*(_optional_rows(t, index) for t in emb))
 
 
 def similarity(rows: PixelEmbedding, ref: PixelEmbedding) -> Tensor:
@@ -67,19 +80,17 @@ def similarity(rows: PixelEmbedding, ref: PixelEmbedding) -> Tensor:
     cosine, or −KL(rows_i ‖ ref_j), n×m. Always in float32 or wider, also
     under mixed precision: the contrast normalisation spreads differences
     that half precision would round away."""
-    query, key = rows.query, ref.key
-    dtype = torch.promote_types(query.dtype, torch.float32)
-    with torch.autocast(query.device.type, enabled=False):
-        sim = query.to(dtype) @ key.to(dtype).t()
+    dtype = torch.promote_types(rows.query.dtype, torch.float32)
+    with torch.autocast(rows.query.device.type, enabled=False):
+        query = rows.query.to(dtype)
+        if rows.scale is not None:
+            query = query * rows.scale.to(dtype)[:, None]
+        sim = query @ ref.key.to(dtype).t()
+        if ref.scale is not None:
+            sim = sim * ref.scale.to(dtype)[None, :]
         if rows.offset is not None:
             sim = sim + rows.offset.to(dtype)[:, None]
     return sim
-
-
-def take_rows(emb: PixelEmbedding, index) -> PixelEmbedding:
-    """The embedding of a subset (slice or index tensor) of the rows."""
-    return PixelEmbedding(emb.query[index], emb.key[index],
-                          None if emb.offset is None else emb.offset[index])
 
 
 def contrast_normalize(sim: Tensor) -> Tensor:
@@ -114,9 +125,7 @@ def blockwise(fn, num_rows: int, block_rows: Optional[int], *args):
     backward pass), so the blocks' n×M intermediates are never held all at
     once."""
     blocks = list(row_blocks(num_rows, block_rows))
-    recompute = len(blocks) > 1 and torch.is_grad_enabled() and any(
-        torch.is_tensor(a) and a.requires_grad for a in args)
-    if not recompute:
+    if len(blocks) == 1 or not torch.is_grad_enabled():
         return [fn(rows, *args) for rows in blocks]
     return [
         checkpoint(fn, rows, *args, use_reentrant=False) for rows in blocks
@@ -135,10 +144,8 @@ def aggregation_weights(rows: PixelEmbedding, ref: PixelEmbedding,
     return F.softmax(sim, dim=1)
 
 
-def _aggregate_rows(rows: slice, x: Tensor, query: Tensor, key: Tensor,
-                    offset: Optional[Tensor], alpha: float,
-                    metric: str) -> Tensor:
-    emb = PixelEmbedding(query, key, offset)
+def _aggregate_rows(rows: slice, x: Tensor, emb: PixelEmbedding,
+                    alpha: float, metric: str) -> Tensor:
     weights = aggregation_weights(take_rows(emb, rows), emb, metric)
     return (1. - alpha) * x[rows] + alpha * (weights @ x)
 
@@ -168,9 +175,8 @@ def spatial_aggregation(x: Tensor,
     """
     if not 0. < alpha <= 1.:
         raise ValueError(f'alpha must be in (0, 1], got {alpha}')
-    emb = embed_pixels(x, metric)
-    parts = blockwise(_aggregate_rows, x.shape[0], block_rows, x, emb.query,
-                      emb.key, emb.offset, alpha, metric)
+    parts = blockwise(_aggregate_rows, x.shape[0], block_rows, x,
+                      embed_pixels(x, metric), alpha, metric)
     return torch.cat(parts, dim=0)
 
 
