@@ -6,7 +6,8 @@ the target with α = 0.5) of one source/target pair at the released size:
 730×730 crops give 92×92 layer-4 maps, N = 8,464 pixels per image, with
 2,048-d features. Each variant runs in its own subprocess, so its peak is
 its own: on CPU the peak resident set (``ru_maxrss``) minus the resident
-set just before the association (inputs already allocated); on CUDA
+set just before the association (inputs already allocated; glibc told
+to unmap every freed large block, ``MALLOC_MMAP_THRESHOLD_``); on CUDA
 ``torch.cuda.max_memory_allocated`` minus the memory allocated before.
 Writes ``benchmarks/results/plca_memory.md``::
 
@@ -126,6 +127,11 @@ def main(argv=None):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep +
                os.environ.get('PYTHONPATH', ''))
     env['OMP_NUM_THREADS'] = str(args.threads)
+    # glibc serves blocks under its (growing) mmap threshold from the heap,
+    # which keeps freed memory resident: the peak RSS would then count
+    # freed blocks. A fixed threshold maps every large block and unmaps it
+    # when freed, so the resident set follows the live tensors.
+    env['MALLOC_MMAP_THRESHOLD_'] = str(64 << 10)
     results = {}
     variants = [(f'blocked{b}', 'blocked', b) for b in args.block_rows]
     for name, variant, block in variants + [('dense', 'dense', 0)]:
@@ -155,7 +161,8 @@ def main(argv=None):
         f'{4 * n * args.channels / 1e6:.0f} MB. Peak: memory above what '
         'the inputs already held ('
         + ('CUDA max_memory_allocated' if args.device.startswith('cuda')
-           else 'CPU peak resident set, ru_maxrss') +
+           else 'CPU peak resident set, ru_maxrss, with freed large '
+           'blocks unmapped: MALLOC_MMAP_THRESHOLD_=65536') +
         f'), each variant in its own process. Machine: {platform.machine()},'
         f' {os.cpu_count()} cores shared with other jobs, {args.threads} '
         f'torch thread(s), device {args.device}.', '',
