@@ -84,7 +84,10 @@ def prediction_mode(model: nn.Module) -> str:
     inner = getattr(model, 'module', None)
     if not isinstance(model, BaseSegmentor) and isinstance(inner, nn.Module):
         tta, model = f' under {type(model).__name__}', unwrap(inner)
-    segmentor = deployable_segmentor(model)
+    try:
+        segmentor = deployable_segmentor(model)
+    except TypeError:  # not an mmda method nor an mmseg segmentor
+        segmentor = model
     describe = getattr(segmentor, 'prediction_mode', None)
     text = describe() if callable(describe) else type(segmentor).__name__
     return text + tta
