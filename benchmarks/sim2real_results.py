@@ -70,6 +70,7 @@ RUNS = OrderedDict([
                        ENTROPY.format('advent/advent-minent-ensemble'), [])),
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
+    ('plca', ('PLCA', '0', ENTROPY.format('plca/plca'), [])),
     ('se', ('Self-ensembling', '0', 'configs/self_ensembling/self-'
             'ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py', [])),
     ('tgcf', ('TGCF-DA (no SE)', '0', TGCF.format('tgcf-da'), [])),

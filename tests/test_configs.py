@@ -44,6 +44,8 @@ GENERATOR_STAGE = [c for c in CONFIGS if '-generator_' in osp.basename(c)]
 SIM2REAL = [c for c in CONFIGS if 'sim2real' in c]
 RIPU = [c for c in CONFIGS if osp.basename(c).startswith('ripu_')]
 RIPU_REAL = [c for c in RIPU if c in REAL]
+#: PLCA's real-data configs have their own recipe
+PLCA_REAL = [c for c in REAL if c.startswith('plca' + os.sep)]
 
 # The configs this task expects to exist (a rename must update the docs).
 EXPECTED_REAL = {
@@ -303,7 +305,7 @@ def _resize_scale(pipeline):
 @pytest.mark.parametrize(
     'name',
     sorted(set(REAL) - set(ENTROPY_REAL) - set(TEST_ONLY) -
-           set(GIO_ADA_REAL) - set(GENERATOR_STAGE)))
+           set(GIO_ADA_REAL) - set(GENERATOR_STAGE) - set(PLCA_REAL)))
 def test_real_recipe(name):
     """RIPU's schedule and sizes for every real-data config."""
     cfg = load(name)
@@ -367,6 +369,81 @@ def test_gio_ada_real_recipe(name):
     assert _resize_scale(cfg.train_dataloader.dataset.target.pipeline) == \
         (1024, 512)
     assert cfg.train_dataloader.batch_size == 1
+
+
+@pytest.mark.parametrize('name', PLCA_REAL)
+def test_plca_real_recipe(name):
+    """PLCA's official recipe (docs/methods.md#plca): 8 + 8 images per
+    optimizer step (2 + 2, 4 accumulation steps), 10,416 / 2,976 steps on
+    11,160 / 3,720-step poly horizons, SGD 2.5e-4 without a head
+    multiplier, 760-988 short side, flip, 730 crops, test at 730x1460."""
+    assert len(PLCA_REAL) == 4
+    cfg = load(name)
+    steps, horizon = (2976, 3720) if 'synthia' in name else (10416, 11160)
+    wrapper = cfg.optim_wrapper
+    assert wrapper.accumulative_counts == 4
+    assert cfg.train_cfg.max_iters == steps * 4
+    (poly, ) = cfg.param_scheduler
+    assert poly.type == 'PolyLR' and poly.end == horizon * 4
+    assert poly.power == 0.9 and poly.eta_min == 0
+    assert wrapper.optimizer == dict(
+        type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4)
+    assert 'paramwise_cfg' not in wrapper
+    assert cfg.train_dataloader.batch_size == 2
+    for ds in datasets_of(cfg.train_dataloader.dataset):
+        resize, flip, crop = (t for t in ds.pipeline
+                              if t['type'] in ('RandomResize', 'RandomFlip',
+                                               'RandomCrop'))
+        assert resize.ratio_range == (1.0, 1.3)
+        assert min(resize.scale) == 760 and resize.keep_ratio
+        assert flip.prob == 0.5 and crop.crop_size == (730, 730)
+    assert _resize_scale(cfg.val_dataloader.dataset.pipeline) == (1460, 730)
+    model = cfg.model
+    assert model.type == 'PLCA'
+    assert model.lovasz_loss.loss_weight == 3.0  # 0.75 x 2 GPUs x 2 steps
+    assert model.feature_association.metric == 'cos'
+    assert model.output_association.metric == 'kl'
+    for level in (model.feature_association, model.output_association):
+        assert level.loss_weight == 0.1 and level.spagg_alpha == 0.5
+    assert model.lsr_loss.tau == 10 and model.lsr_loss.loss_weight == 0.01
+    assert model.association_reduction == dict(mode='none', scale=1.0)
+    assert model.test_time_aggregation.alpha == 0.5
+    assert model.decode_head.num_classes == (16 if is_16(name) else 19)
+    if 'caffe-syncbn' in name:  # the parity variant: official network
+        assert model.backbone.style == 'caffe'
+        assert model.backbone.norm_cfg == dict(type='SyncBN',
+                                               requires_grad=True)
+        assert not model.backbone.norm_eval
+        assert model.decode_head.bias is False
+        assert model.data_preprocessor.std == [1., 1., 1.]
+        assert not model.data_preprocessor.bgr_to_rgb
+    else:  # the project's base
+        assert model.backbone.style == 'pytorch'
+        assert not model.backbone.norm_cfg.requires_grad
+    assert 'plca_model' not in cfg
+
+
+@pytest.mark.parametrize('name', [
+    'plca/plca_deeplabv2-r101_gta5-to-cityscapes.py',
+    'plca/plca_deeplabv2-r101_synthia-to-cityscapes-16.py',
+])
+def test_plca_datasets_on_fake_roots(name, tmp_path):
+    """PLCA's real data configs give 730x730 crops of both domains and
+    730x1460 test images scored against full-resolution labels."""
+    _fake_roots(str(tmp_path))
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    _redirect(cfg._cfg_dict, str(tmp_path))
+    train = R.DATASETS.build(cfg.train_dataloader.dataset)
+    item = train[0]
+    for domain in ('source', 'target'):
+        assert tuple(item[domain]['inputs'].shape[1:]) == (730, 730)
+    label = item['source']['data_samples'].gt_sem_seg.data
+    assert tuple(label.shape[1:]) == (730, 730)
+    assert set(label.unique().tolist()) <= set(
+        range(cfg.model.decode_head.num_classes)) | {255}
+    sample = R.DATASETS.build(cfg.val_dataloader.dataset)[0]
+    assert tuple(sample['inputs'].shape[1:]) == (730, 1460)
+    assert tuple(sample['data_samples'].gt_sem_seg.data.shape[1:]) == (8, 16)
 
 
 @pytest.mark.parametrize('name', ENTROPY_REAL)

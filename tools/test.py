@@ -35,7 +35,7 @@ from mmengine.registry import init_default_scope
 
 from mmda.apis import build_runner, load_config
 from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
-                         model_class)
+                         model_class, prediction_mode)
 from mmda.models.utils import unwrap
 from mmda.utils import check_checkpoint_fits, load_local_checkpoint
 from mmda.utils import init_distributed
@@ -148,6 +148,7 @@ def main(argv=None):
     runner = build_runner(cfg)  # strict: a checkpoint must fit the model
     if plain is not None:
         load_into_segmentor(runner, plain, args.checkpoint)
+    runner.logger.info(f'prediction: {prediction_mode(runner.model)}')
     runner.test()
 
 

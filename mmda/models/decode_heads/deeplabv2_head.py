@@ -21,12 +21,14 @@ class DeepLabV2Head(BaseDecodeHead):
     Args:
         dilations (tuple[int]): Dilation of each branch.
             Defaults to (6, 12, 18, 24).
+        bias (bool): Whether the branches have a bias (True as in AdvEnt's
+            DeepLab-v2; PLCA's classifier has none). Defaults to True.
         **kwargs: :class:`BaseDecodeHead` arguments. ``channels`` is not
             used (the branches output ``num_classes`` channels directly);
             ``dropout_ratio`` applies to the input feature.
     """
 
-    def __init__(self, dilations=(6, 12, 18, 24), **kwargs):
+    def __init__(self, dilations=(6, 12, 18, 24), bias=True, **kwargs):
         kwargs.setdefault('channels', 1)
         kwargs.setdefault('dropout_ratio', 0.)
         # BaseDecodeHead's default init_cfg targets conv_seg, removed below.
@@ -44,10 +46,11 @@ class DeepLabV2Head(BaseDecodeHead):
                 kernel_size=3,
                 padding=d,
                 dilation=d,
-                bias=True) for d in self.dilations)
+                bias=bias) for d in self.dilations)
         for branch in self.aspp_branches:
             nn.init.normal_(branch.weight, 0, 0.01)
-            nn.init.zeros_(branch.bias)
+            if bias:
+                nn.init.zeros_(branch.bias)
 
     def forward(self, inputs) -> Tensor:
         """Sum the branch scores of the selected backbone feature."""

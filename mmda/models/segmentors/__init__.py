@@ -6,10 +6,12 @@ from .depth_aware_encoder_decoder import DepthAwareEncoderDecoder
 from .deployable import (checkpoint_deploy_prefix, deploy_prefix,
                          deployable_segmentor, member_segmentor_cfgs,
                          member_segmentors, method_deploy_prefixes,
-                         model_class, segmentor_cfg, split_segmentor_state)
+                         model_class, prediction_mode, segmentor_cfg,
+                         split_segmentor_state)
 from .gio_ada import GIOAda
 from .minent import MinEnt
 from .multi_level_encoder_decoder import LEVELS, MultiLevelEncoderDecoder
+from .plca import PLCA
 from .ripu import RIPU
 from .segmentor_ensemble import SegmentorEnsemble
 from .self_ensembling import SelfEnsembling, gaussian_rampup
@@ -19,8 +21,8 @@ __all__ = [
     'AdvEnt', 'BaseDAModel', 'DAEncoderDecoder', 'DAMethodMixin',
     'DepthAwareEncoderDecoder', 'checkpoint_deploy_prefix', 'deploy_prefix',
     'deployable_segmentor', 'member_segmentor_cfgs', 'member_segmentors',
-    'method_deploy_prefixes', 'model_class', 'segmentor_cfg',
-    'split_segmentor_state', 'GIOAda', 'LEVELS', 'MinEnt',
-    'MultiLevelEncoderDecoder', 'RIPU', 'SegmentorEnsemble', 'SelfEnsembling',
-    'gaussian_rampup', 'TGCFDA'
+    'method_deploy_prefixes', 'model_class', 'prediction_mode',
+    'segmentor_cfg', 'split_segmentor_state', 'GIOAda', 'LEVELS', 'MinEnt',
+    'MultiLevelEncoderDecoder', 'PLCA', 'RIPU', 'SegmentorEnsemble',
+    'SelfEnsembling', 'gaussian_rampup', 'TGCFDA'
 ]

@@ -140,3 +140,21 @@ def split_segmentor_state(state_dict: dict,
             key = key[len(WRAPPED_CHILD):]
         seg[key] = value
     return seg, rest
+
+
+def prediction_mode(model: nn.Module) -> str:
+    """How ``model`` predicts, in words, for the test logs: the segmentor's
+    own description when it has one (e.g. PLCA with or without test-time
+    aggregation), else its class; test-time augmentation is named."""
+    model = unwrap(model)
+    tta = ''
+    inner = getattr(model, 'module', None)
+    if not isinstance(model, BaseSegmentor) and isinstance(inner, nn.Module):
+        tta, model = f' under {type(model).__name__}', unwrap(inner)
+    try:
+        segmentor = deployable_segmentor(model)
+    except TypeError:  # not an mmda method nor an mmseg segmentor
+        segmentor = model
+    describe = getattr(segmentor, 'prediction_mode', None)
+    text = describe() if callable(describe) else type(segmentor).__name__
+    return text + tta
