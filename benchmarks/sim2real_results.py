@@ -174,8 +174,12 @@ def intrada_command(configs, work_dir: str, work_root: str, python: str,
 
 def final_checkpoint(work_root: str, name: str) -> str:
     """The checkpoint a finished run of ``name`` ended with."""
-    with open(osp.join(work_root, name, 'last_checkpoint')) as f:
-        return f.read().strip()
+    from mmda.utils.checkpoint_files import read_last_checkpoint
+    checkpoint = read_last_checkpoint(osp.join(work_root, name))
+    if checkpoint is None:
+        raise FileNotFoundError(
+            f'{osp.join(work_root, name)} has no last_checkpoint')
+    return checkpoint
 
 
 def ensemble_commands(config: str, work_dir: str, work_root: str,

@@ -1,11 +1,14 @@
 """Building an mmengine Runner from tool arguments."""
 from typing import Optional
 
+from mmengine.config import Config
+from mmengine.hooks import CheckpointHook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
 from ..utils import check_single_optimizer, init_distributed
+from ..utils.checkpoint_files import find_resume_checkpoint
 from .config_loading import enable_amp, load_config
 
 
@@ -20,7 +23,16 @@ def build_runner_from_args(config: str,
     The process group is initialised here (gloo on CPU, nccl on GPU) so that
     mmengine's CUDA-only ``init_dist`` is never reached. Every run gets a
     :class:`~mmda.engine.PreemptionHook` (checkpoint and stop on SIGUSR1 /
-    SIGTERM, Slurm requeue) unless its config has one.
+    SIGTERM, Slurm requeue) unless its config has one, and writes its
+    checkpoints with :class:`~mmda.engine.AtomicCheckpointHook`
+    (:func:`use_atomic_checkpoints`).
+
+    ``resume`` resumes from the work dir's checkpoint that
+    :func:`~mmda.utils.checkpoint_files.find_resume_checkpoint` finds: the
+    one ``last_checkpoint`` names, or, when that one is missing or cannot
+    be read, the newest intact one (logged); with none, training starts at
+    iteration 0 (one log line says so). A ``load_from`` of the config
+    initialises the weights only when there is nothing to resume.
     """
     cfg = load_config(config, cfg_options, work_dir, launcher)
     if 'DeepSpeed' in str(cfg.get('strategy', {}).get('type', '')):
@@ -28,11 +40,36 @@ def build_runner_from_args(config: str,
         from ..utils import deepspeed_strategy  # noqa: F401
         check_single_optimizer(cfg.optim_wrapper, config)
     add_preemption_hook(cfg)
+    use_atomic_checkpoints(cfg)
     if amp:
         enable_amp(cfg)
+    message = ''
     if resume:
-        cfg.resume = True
+        checkpoint, message = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = checkpoint is not None
+        if checkpoint is not None:
+            cfg.load_from = checkpoint  # mmengine resumes from load_from
     init_distributed(launcher)
     if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = Runner.from_cfg(cfg)
+    if message:
+        runner.logger.warning(message)
+    return runner
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Write checkpoints with :class:`~mmda.engine.AtomicCheckpointHook`:
+    a ``default_hooks.checkpoint`` of type ``CheckpointHook`` gets that
+    type (its other keys unchanged), a config without one gets mmengine's
+    default checkpoint hook as one (in place). ``checkpoint=None`` (no
+    checkpoints) stays."""
+    hooks = cfg.get('default_hooks', None)
+    if hooks is None:
+        cfg.default_hooks = hooks = dict()
+    if 'checkpoint' not in hooks:
+        hooks['checkpoint'] = dict(type='AtomicCheckpointHook', interval=1)
+    elif hooks['checkpoint'] is not None and hooks['checkpoint'].get(
+            'type') in ('CheckpointHook', CheckpointHook):
+        hooks['checkpoint']['type'] = 'AtomicCheckpointHook'

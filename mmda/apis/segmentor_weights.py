@@ -4,11 +4,8 @@ Multi-network methods (AdvEnt / IntraDA: ``segmentor`` + ``discriminator``)
 keep the segmentor under ``segmentor.`` in their checkpoints; single-network
 ones (source-only, RIPU, MinEnt) are segmentor weights already.
 """
-import os
-import os.path as osp
 from typing import Tuple
 
-import torch
 import torch.nn as nn
 
 from ..utils.checkpoint_compat import load_local_checkpoint
@@ -44,12 +41,3 @@ def load_segmentor_weights(model: nn.Module, checkpoint: str,
         raise RuntimeError(
             f'{checkpoint} does not fit {what}: {e}') from None
     return meta
-
-
-def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
-    """``torch.save`` to a temporary name, then move it into place: an
-    interrupted save never leaves a truncated file under ``path``."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, path)

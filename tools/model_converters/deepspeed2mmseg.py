@@ -14,7 +14,8 @@ weights load (strictly) into the config's model and mmseg's
 The weights are DeepSpeed's fp32 master weights, gathered from all ZeRO
 partitions (``deepspeed.utils.zero_to_fp32``), also after bf16/fp16
 training; buffers (BatchNorm statistics) are written in fp32. ``meta`` is
-the run's (iteration, config, dataset classes and palette).
+the run's (iteration, config, dataset classes and palette). The file is
+written atomically (:func:`mmda.utils.atomic_write.atomic_torch_save`).
 """
 import argparse
 import glob
@@ -22,6 +23,13 @@ import os.path as osp
 import sys
 
 import torch
+
+try:
+    import mmda  # noqa: F401
+except ImportError:  # running from a source checkout without install
+    sys.path.insert(
+        0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmda.utils.atomic_write import atomic_torch_save
 
 MODEL_STATES = 'mp_rank_00_model_states.pt'
 
@@ -72,7 +80,7 @@ def main(argv=None):
     parser.add_argument('dst', help='output checkpoint file')
     args = parser.parse_args(argv)
     checkpoint = convert(args.src)
-    torch.save(checkpoint, args.dst)
+    atomic_torch_save(checkpoint, args.dst)
     print(f'{args.dst}: {len(checkpoint["state_dict"])} tensors, iteration '
           f'{checkpoint["meta"].get("iter", "?")}')
 

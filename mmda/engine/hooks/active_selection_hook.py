@@ -20,6 +20,7 @@ from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                     encode_map)
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
+from ...utils.fault_injection import fault_point
 from .resumable_checkpoint import save_resumable_checkpoint
 
 
@@ -234,6 +235,7 @@ class ActiveSelectionHook(Hook):
         if round_idx < self.ledger.num_rounds:
             return  # already done before a resume
         self.run_round(runner, done_iters)
+        fault_point('selection.round_done')
         if self._pending is not None:  # waiting for human labels: stop
             runner.train_loop.stop_training = True
             return
@@ -325,6 +327,7 @@ class ActiveSelectionHook(Hook):
                     local.append((key, encode_map(new_map), count))
                 if bar is not None:
                     bar.update()
+                fault_point('selection.scoring')
         model.train(was_training)
         if bar is not None:
             bar.file.write('\n')
