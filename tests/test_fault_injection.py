@@ -34,7 +34,6 @@ import os
 import os.path as osp
 import re
 import runpy
-import shutil
 import signal
 import sys
 import traceback
@@ -71,8 +70,7 @@ RA_OPTIONS = [
     'train_cfg.max_iters=6', 'train_cfg.val_interval=100',
     'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1',
     'custom_hooks.0.select_iters=[2,4]',
-    'custom_hooks.0.dataloader.num_workers=0',
-    'custom_hooks.0.dataloader.persistent_workers=False'
+    'custom_hooks.0.dataloader.num_workers=0'
 ] + NO_WORKERS
 DS_OPTIONS = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=100',

@@ -63,16 +63,18 @@ def check_checkpoint(path: str) -> None:
         FileNotFoundError: if it does not exist.
         RuntimeError: if it cannot be read, naming the file and why.
     """
+    main = path
+    files = [path]
     if osp.isdir(path):
+        main = osp.join(path, DEEPSPEED_MODEL_STATES)
         files = sorted(glob.glob(osp.join(path, '*.pt')))
-        if osp.join(path, DEEPSPEED_MODEL_STATES) not in files:
+        if main not in files:
             raise RuntimeError(f'{path} is no DeepSpeed checkpoint directory '
                                f'(no {DEEPSPEED_MODEL_STATES})')
-    else:
-        files = [path]
     for file in files:
         checkpoint = load_local_checkpoint(file, map_location='cpu')
-        if not isinstance(checkpoint, dict) or 'meta' not in checkpoint:
+        if not isinstance(checkpoint, dict) or (file == main
+                                                and 'meta' not in checkpoint):
             raise RuntimeError(f'{file} is no training checkpoint (no meta)')
 
 
