@@ -41,8 +41,9 @@ save_checkpoint_atomically`; DeepSpeed checkpoint directories too);
     (``interval``, ``by_epoch``, ``max_keep_ckpts``, ``save_last``,
     ``save_best``, ``filename_tmpl``, ...); ``tools/train.py`` puts it in
     place of a config's ``CheckpointHook``. Checkpoints on remote storage
-    (``out_dir`` with a backend other than the local disk) are written by
-    mmengine's hook as before.
+    (``out_dir`` with a backend other than the local disk) and ``save_best``
+    checkpoints (which are not resumed from) are written by mmengine's code
+    as before.
     """
 
     def before_train(self, runner) -> None:
