@@ -21,7 +21,7 @@ import os.path as osp
 import shutil
 from typing import Optional
 
-from mmengine.dist import barrier, get_local_rank, get_rank
+from mmengine.dist import barrier, get_rank
 
 from ...utils.atomic_write import fsync_dir, fsync_tree, publish_dir
 from ...utils.checkpoint_files import write_last_checkpoint
@@ -68,7 +68,8 @@ def save_checkpoint_atomically(runner, out_dir: str, filename: str,
         fault_point('checkpoint.before_last_checkpoint')
         write_last_checkpoint(runner.work_dir, final)
     barrier()
-    if get_rank() != 0 and get_local_rank() == 0 and osp.isdir(tmp):
+    local_rank = int(os.environ.get('LOCAL_RANK', 0))
+    if get_rank() != 0 and local_rank == 0 and osp.isdir(tmp):
         publish_dir(tmp, final)  # this node's part, on a node-local disk
     barrier()
     return final
