@@ -59,15 +59,17 @@ def first_checkpoint(config: str, work_dir: str) -> str:
 def stamp(src: str, dst: str, iteration: int) -> None:
     """Copy a Runner checkpoint as if written at ``iteration``."""
     import torch
+
+    from mmda.utils.atomic_write import atomic_torch_save
+    from mmda.utils.checkpoint_files import write_last_checkpoint
     ckpt = torch.load(src, map_location='cpu', weights_only=True)
     ckpt['meta']['iter'] = iteration
     for sched in ckpt.get('param_schedulers', []):
         if 'last_step' in sched:
             sched['last_step'] = iteration
     os.makedirs(osp.dirname(dst), exist_ok=True)
-    torch.save(ckpt, dst)
-    with open(osp.join(osp.dirname(dst), 'last_checkpoint'), 'w') as f:
-        f.write(dst)
+    atomic_torch_save(ckpt, dst)
+    write_last_checkpoint(osp.dirname(dst), dst)
 
 
 def measure(config: str, ckpt: str, iteration: int, loop: str,

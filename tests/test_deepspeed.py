@@ -248,7 +248,7 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
         assert osp.isfile(
             work_dir / f'iter_{step}.pth' / DEEPSPEED_MODEL_STATES)
     with open(work_dir / 'last_checkpoint') as f:
-        assert f.read().strip() == str(work_dir / 'iter_4.pth')
+        assert f.read() == 'iter_4.pth'  # relative to the work dir
 
     converted = sim2real_tiny / 'ds_source_only_iter_4.pth'
     run_tool([

@@ -137,9 +137,9 @@ def test_signal_stop_then_resume_equals_uninterrupted(sim2real_tiny,
     text = read(log_path)
     assert rc == 128 + signal.SIGUSR1, text[-3000:]
     assert 'received SIGUSR1' in text
-    stopped = read(work_dir / 'last_checkpoint').strip()
-    step = int(osp.basename(stopped)[len('iter_'):-len('.pth')])
-    assert 1 <= step < 6 and osp.isfile(stopped), text[-3000:]
+    stopped = read(work_dir / 'last_checkpoint')  # relative to the work dir
+    step = int(stopped[len('iter_'):-len('.pth')])
+    assert 1 <= step < 6 and osp.isfile(work_dir / stopped), text[-3000:]
     assert not osp.exists(work_dir / 'iter_6.pth')
     text = train(sim2real_tiny, SOURCE_ONLY, work_dir, SIX_ITERS,
                  resume=True)

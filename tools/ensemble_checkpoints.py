@@ -33,8 +33,9 @@ from mmengine.registry import init_default_scope
 
 from mmseg.registry import MODELS
 
-from mmda.apis import load_segmentor_weights, save_checkpoint_atomic
+from mmda.apis import load_segmentor_weights
 from mmda.models import member_segmentors
+from mmda.utils.atomic_write import atomic_torch_save
 
 
 def parse_members(pairs, config: str, members) -> dict:
@@ -84,7 +85,7 @@ def main(argv=None):
                  for n, p in checkpoints.items()},
         weights=model.weights,
         fusion=model.fusion)
-    save_checkpoint_atomic(
+    atomic_torch_save(
         dict(meta=meta, state_dict=model.state_dict()), args.out)
     print(f'{len(checkpoints)} members -> {args.out}')
 

@@ -35,8 +35,9 @@ from mmengine.registry import init_default_scope
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 
-from mmda.apis import load_segmentor_weights, save_checkpoint_atomic
+from mmda.apis import load_segmentor_weights
 from mmda.models import deploy_prefix, segmentor_cfg
+from mmda.utils.atomic_write import atomic_torch_save
 
 
 def segmentor_config(cfg: Config) -> ConfigDict:
@@ -75,8 +76,8 @@ def main(argv=None):
                 source_config=osp.abspath(args.config))
     meta.pop('message_hub', None)
     os.makedirs(args.out_dir, exist_ok=True)
-    save_checkpoint_atomic(dict(meta=meta, state_dict=model.state_dict()),
-                           osp.join(args.out_dir, 'segmentor.pth'))
+    atomic_torch_save(dict(meta=meta, state_dict=model.state_dict()),
+                      osp.join(args.out_dir, 'segmentor.pth'))
     cfg.model = model_cfg
     for key in ('model_wrapper_cfg', 'entropy_rank_dataloader'):
         cfg.pop(key, None)

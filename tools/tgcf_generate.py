@@ -173,7 +173,7 @@ def copy_labels(source, tmp: str) -> int:
 def main(argv=None):
     args = parse_args(argv)
     from mmda.apis import load_config, parse_cfg_options
-    from mmda.utils.atomic_dir import publish_dir, temp_dir_for
+    from mmda.utils.atomic_write import publish_dir, temp_dir_for
     from mmda.utils.file_hash import sha256_file
     from mmseg.registry import DATASETS
 

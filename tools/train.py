@@ -39,8 +39,10 @@ def parse_args(argv=None):
         '--resume',
         action='store_true',
         default=False,
-        help='resume from the latest checkpoint in the work dir '
-        '(its last_checkpoint file)')
+        help='resume from the latest checkpoint in the work dir: the one '
+        'its last_checkpoint file names or, if that one is missing or '
+        'unreadable, the newest intact one (training starts afresh when '
+        'there is none)')
     parser.add_argument(
         '--amp',
         action='store_true',

@@ -14,7 +14,7 @@ round, ``<exchange root>/round_<k>/`` (``k`` zero-padded to 3 digits)::
   and per image its key, absolute image path, mask file, size, number of
   pixels to label and the sha256 of the mask file) and an empty ``labels/``
   folder. The directory appears atomically (written into a temporary
-  directory, then renamed).
+  directory, then put in place: :func:`mmda.utils.atomic_write.writing_dir`).
 * The annotator saves ``labels/<key>.png`` for every image: a single-channel
   8-bit PNG of the image's size holding, for each masked pixel, a class id
   (trainId, ``0 .. num_classes - 1``) or 255 (void / unknown). Pixels
@@ -29,14 +29,13 @@ Keys are the images' file stems (the active-label ledger's keys).
 import json
 import os
 import os.path as osp
-import shutil
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from ..utils.atomic_dir import publish_dir
+from ..utils.atomic_write import writing_dir
 from ..utils.file_hash import sha256_file
 
 MANIFEST = 'manifest.json'
@@ -145,51 +144,49 @@ def export_requests(out_dir: str,
                 + ': resume the run that exported it (--resume), or move '
                 'the directory away to request new labels')
 
-    tmp = osp.join(out_dir, f'.{round_dir_name(round_no)}.tmp{os.getpid()}')
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(osp.join(tmp, MASK_DIR))
-    os.makedirs(osp.join(tmp, LABEL_DIR))
-    images = []
-    for key, image_path, mask in sorted(requests, key=lambda r: r[0]):
-        mask = np.asarray(mask).astype(bool)
-        if mask.ndim != 2:
-            raise ValueError(f'mask of {key} must be H x W, got shape '
-                             f'{mask.shape}')
-        rel = f'{MASK_DIR}/{key}.png'
-        path = osp.join(tmp, MASK_DIR, f'{key}.png')
-        if not cv2.imwrite(path, mask.astype(np.uint8) * 255):
-            raise OSError(f'could not write {path}')
-        images.append(
-            dict(
-                key=key,
-                image=osp.abspath(image_path),
-                mask=rel,
-                height=int(mask.shape[0]),
-                width=int(mask.shape[1]),
-                num_pixels=int(mask.sum()),
-                mask_sha256=sha256_file(path)))
-    manifest = dict(
-        version=EXCHANGE_VERSION,
-        round=int(round_no),
-        num_classes=int(num_classes),
-        class_names=class_names,
-        created=time.strftime('%Y-%m-%d %H:%M:%S'),
-        images=images)
-    with open(osp.join(tmp, MANIFEST), 'w') as f:
-        json.dump(manifest, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    with open(osp.join(tmp, LABEL_DIR, README), 'w') as f:
-        f.write(
-            README_TEXT.format(
-                round_no=round_no,
-                num_images=len(images),
-                num_pixels=sum(i['num_pixels'] for i in images),
-                last_class=num_classes - 1,
-                class_table='\n'.join(f'  {i:3d}  {name}'
-                                      for i, name in enumerate(class_names)),
-                round_dir=osp.abspath(final)))
-    publish_dir(tmp, final)  # overwrites a stale export without labels
+    # (an existing round without labels is a stale export: replaced)
+    with writing_dir(final) as tmp:
+        os.makedirs(osp.join(tmp, MASK_DIR))
+        os.makedirs(osp.join(tmp, LABEL_DIR))
+        images = []
+        for key, image_path, mask in sorted(requests, key=lambda r: r[0]):
+            mask = np.asarray(mask).astype(bool)
+            if mask.ndim != 2:
+                raise ValueError(f'mask of {key} must be H x W, got shape '
+                                 f'{mask.shape}')
+            rel = f'{MASK_DIR}/{key}.png'
+            path = osp.join(tmp, MASK_DIR, f'{key}.png')
+            if not cv2.imwrite(path, mask.astype(np.uint8) * 255):
+                raise OSError(f'could not write {path}')
+            images.append(
+                dict(
+                    key=key,
+                    image=osp.abspath(image_path),
+                    mask=rel,
+                    height=int(mask.shape[0]),
+                    width=int(mask.shape[1]),
+                    num_pixels=int(mask.sum()),
+                    mask_sha256=sha256_file(path)))
+        manifest = dict(
+            version=EXCHANGE_VERSION,
+            round=int(round_no),
+            num_classes=int(num_classes),
+            class_names=class_names,
+            created=time.strftime('%Y-%m-%d %H:%M:%S'),
+            images=images)
+        with open(osp.join(tmp, MANIFEST), 'w') as f:
+            json.dump(manifest, f, indent=1)
+        class_table = '\n'.join(f'  {i:3d}  {name}'
+                                for i, name in enumerate(class_names))
+        with open(osp.join(tmp, LABEL_DIR, README), 'w') as f:
+            f.write(
+                README_TEXT.format(
+                    round_no=round_no,
+                    num_images=len(images),
+                    num_pixels=sum(i['num_pixels'] for i in images),
+                    last_class=num_classes - 1,
+                    class_table=class_table,
+                    round_dir=osp.abspath(final)))
     return final
 
 

@@ -11,23 +11,32 @@ Images never scored have no map (all untouched). Maps are held PNG-encoded
 (a few KB each, even at 1024×2048), so the whole ledger fits in a checkpoint
 and in memory on every rank.
 
-On disk (``<work_dir>/active_ledger``) every round is written into a fresh
+On disk (``<work_dir>/active_ledger``) every round is written into a
 directory ``round_<k>/`` (maps as ``<image stem>.png`` plus ``ledger.json``)
 and published by atomically replacing the ``current`` symlink, so a crash or
 a kill never leaves a half-written ledger behind: readers (the training
-pipeline's :class:`~mmda.datasets.transforms.LoadActiveLabels`) see either
-the previous round or the new one.
+pipeline's :class:`~mmda.datasets.transforms.LoadActiveLabels`,
+:meth:`ActiveLabelLedger.load`) see either the previous round or the new
+one, and ``current`` always names a whole directory. The round directory
+that ``current`` names is never renamed or rewritten in place: a resume that
+republishes it first points ``current`` at a complete staged copy. Leftovers
+of a crashed publish (hidden ``.round_*`` and ``.current.tmp*`` entries) are
+removed by the next :meth:`ActiveLabelLedger.save`.
 """
+import contextlib
 import json
 import os
 import os.path as osp
+import re
 import shutil
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
-from ..utils.atomic_dir import publish_dir
+from ..utils.atomic_write import (fsync_dir, fsync_tree, publish_dir,
+                                  temp_dir_for, writing_dir)
+from ..utils.fault_injection import fault_point
 
 LABELLED_IGNORE = 253
 ACTIVE = 254
@@ -240,35 +249,32 @@ class ActiveLabelLedger:
         os.makedirs(root, exist_ok=True)
         name = f'round_{self.num_rounds:03d}'
         final = osp.join(root, name)
-        tmp = osp.join(root, f'.{name}.tmp{os.getpid()}')
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        for key, data in self._maps.items():
-            with open(osp.join(tmp, f'{key}.png'), 'wb') as f:
-                f.write(data)
-        index = dict(
-            version=LEDGER_VERSION,
-            num_classes=self.num_classes,
-            budget_ratio=self.budget_ratio,
-            budget_pixels=self.budget_pixels,
-            rounds=self.rounds,
-            labelled={k: self._labelled[k]
-                      for k in sorted(self._labelled)})
-        with open(osp.join(tmp, INDEX_FILE), 'w') as f:
-            json.dump(index, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        publish_dir(tmp, final)  # same round rewritten, e.g. after resume
-        link_tmp = osp.join(root, f'.{CURRENT_LINK}.tmp{os.getpid()}')
-        if osp.lexists(link_tmp):
-            os.remove(link_tmp)
-        os.symlink(name, link_tmp)
-        link = osp.join(root, CURRENT_LINK)
-        if osp.isdir(link) and not osp.islink(link):
-            # a copy of the work dir that followed the link (shutil.copytree,
-            # cloud sync): a directory cannot be replaced by a link
-            shutil.rmtree(link)
-        os.replace(link_tmp, link)
+        remove_publish_leftovers(root)
+        live = _current_target(root) == name
+        with writing_dir(final) if not live else _staged(final) as tmp:
+            for key, data in self._maps.items():
+                with open(osp.join(tmp, f'{key}.png'), 'wb') as f:
+                    f.write(data)
+            index = dict(
+                version=LEDGER_VERSION,
+                num_classes=self.num_classes,
+                budget_ratio=self.budget_ratio,
+                budget_pixels=self.budget_pixels,
+                rounds=self.rounds,
+                labelled={k: self._labelled[k]
+                          for k in sorted(self._labelled)})
+            with open(osp.join(tmp, INDEX_FILE), 'w') as f:
+                json.dump(index, f, indent=1)
+            fault_point('ledger.written')
+            if live:
+                fsync_tree(tmp)
+                # the live round is being rewritten (e.g. after a resume):
+                # readers move to the complete staged copy first
+                _point_current(root, osp.basename(tmp))
+                fault_point('ledger.current_on_staged')
+        fault_point('ledger.round_published')
+        _point_current(root, name)
+        remove_publish_leftovers(root)
         return final
 
     @classmethod
@@ -328,3 +334,72 @@ def read_published_map(root: str, key: str) -> Optional[np.ndarray]:
         return None
     with open(path, 'rb') as f:
         return decode_map(f.read(), path)
+
+
+def _current_target(root: str) -> Optional[str]:
+    """The name ``root/current`` links to (None: no link)."""
+    link = osp.join(root, CURRENT_LINK)
+    return os.readlink(link) if osp.islink(link) else None
+
+
+def _point_current(root: str, target: str) -> None:
+    """Point ``root/current`` at ``target`` in one atomic step."""
+    link = osp.join(root, CURRENT_LINK)
+    link_tmp = osp.join(root, f'.{CURRENT_LINK}.tmp{os.getpid()}')
+    if osp.lexists(link_tmp):
+        os.remove(link_tmp)
+    os.symlink(target, link_tmp)
+    if osp.isdir(link) and not osp.islink(link):
+        # a copy of the work dir that followed the link (shutil.copytree,
+        # cloud sync) holds a directory: exchanged for the link
+        publish_dir(link_tmp, link)
+    else:
+        os.replace(link_tmp, link)
+    fsync_dir(root)
+
+
+@contextlib.contextmanager
+def _staged(final: str) -> Iterator[str]:
+    """Like :func:`~mmda.utils.atomic_write.writing_dir` for the round that
+    ``current`` names: the block writes a staged copy, which the caller
+    points ``current`` at; the copy is then published under the round's
+    name, which no reader uses meanwhile. The stage stays until
+    :func:`remove_publish_leftovers`."""
+    head, name = osp.split(final)
+    stage = osp.join(head, f'.{name}.stage{os.getpid()}')
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
+    try:
+        yield stage
+    except BaseException:
+        if _current_target(head) != osp.basename(stage):  # (not in use)
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+    tmp = temp_dir_for(final)
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(stage, tmp)
+    fsync_tree(tmp)
+    publish_dir(tmp, final)
+
+
+_LEFTOVER = re.compile(r'^\.(round_\d+\.(tmp|old|stage)|'
+                       rf'{CURRENT_LINK}\.tmp)\d+$')
+
+
+def remove_publish_leftovers(root: str) -> List[str]:
+    """Remove what crashed publishes left in ledger directory ``root``
+    (except what ``current`` names); returns the removed paths."""
+    if not osp.isdir(root):
+        return []
+    keep = _current_target(root)
+    removed = []
+    for name in os.listdir(root):
+        if name == keep or not _LEFTOVER.match(name):
+            continue
+        path = osp.join(root, name)
+        if osp.isdir(path) and not osp.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.remove(path)
+        removed.append(path)
+    return removed

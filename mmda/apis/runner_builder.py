@@ -1,13 +1,15 @@
 """Building an mmengine Runner from tool arguments."""
 from typing import Optional
 
+from mmengine.config import Config
+from mmengine.hooks import CheckpointHook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
 from ..engine.runner import MMDARunner
 from ..utils import check_single_optimizer, init_distributed
+from ..utils.checkpoint_files import find_resume_checkpoint
 from .config_loading import enable_amp, load_config
 
 
@@ -22,7 +24,16 @@ def build_runner_from_args(config: str,
     The process group is initialised here (gloo on CPU, nccl on GPU) so that
     mmengine's CUDA-only ``init_dist`` is never reached. Every run gets a
     :class:`~mmda.engine.PreemptionHook` (checkpoint and stop on SIGUSR1 /
-    SIGTERM, Slurm requeue) unless its config has one.
+    SIGTERM, Slurm requeue) unless its config has one, and writes its
+    checkpoints with :class:`~mmda.engine.AtomicCheckpointHook`
+    (:func:`use_atomic_checkpoints`).
+
+    ``resume`` resumes from the work dir's checkpoint that
+    :func:`~mmda.utils.checkpoint_files.find_resume_checkpoint` finds: the
+    one ``last_checkpoint`` names, or, when that one is missing or cannot
+    be read, the newest intact one (logged); with none, training starts at
+    iteration 0 (one log line says so). A ``load_from`` of the config
+    initialises the weights only when there is nothing to resume.
     """
     cfg = load_config(config, cfg_options, work_dir, launcher)
     if 'DeepSpeed' in str(cfg.get('strategy', {}).get('type', '')):
@@ -30,27 +41,20 @@ def build_runner_from_args(config: str,
         from ..utils import deepspeed_strategy  # noqa: F401
         check_single_optimizer(cfg.optim_wrapper, config)
     add_preemption_hook(cfg)
+    use_atomic_checkpoints(cfg)
     if amp:
         enable_amp(cfg)
+    message = ''
     if resume:
-        cfg.resume = True
-    check_resumable(cfg)
+        checkpoint, message = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = checkpoint is not None
+        if checkpoint is not None:
+            cfg.load_from = checkpoint  # mmengine resumes from load_from
     init_distributed(launcher)
-    return build_runner(cfg)
-
-
-def check_resumable(cfg) -> None:
-    """Refuse ``resume`` without a checkpoint: mmengine would log "Did not
-    find last_checkpoint" and silently train from scratch.
-
-    Raises:
-        FileNotFoundError: naming the work dir.
-    """
-    if (cfg.get('resume') and cfg.get('load_from') is None
-            and find_latest_checkpoint(cfg.work_dir) is None):
-        raise FileNotFoundError(
-            f'--resume: the work dir {cfg.work_dir} has no last_checkpoint '
-            'to resume from; run without --resume to start from scratch')
+    runner = build_runner(cfg)
+    if message:
+        runner.logger.warning(message)
+    return runner
 
 
 def build_runner(cfg) -> Runner:
@@ -60,3 +64,19 @@ def build_runner(cfg) -> Runner:
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return MMDARunner.from_cfg(cfg)
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Write checkpoints with :class:`~mmda.engine.AtomicCheckpointHook`:
+    a ``default_hooks.checkpoint`` of type ``CheckpointHook`` gets that
+    type (its other keys unchanged), a config without one gets mmengine's
+    default checkpoint hook as one (in place). ``checkpoint=None`` (no
+    checkpoints) stays."""
+    hooks = cfg.get('default_hooks', None)
+    if hooks is None:
+        cfg.default_hooks = hooks = dict()
+    if 'checkpoint' not in hooks:
+        hooks['checkpoint'] = dict(type='AtomicCheckpointHook', interval=1)
+    elif hooks['checkpoint'] is not None and hooks['checkpoint'].get(
+            'type') in ('CheckpointHook', CheckpointHook):
+        hooks['checkpoint']['type'] = 'AtomicCheckpointHook'

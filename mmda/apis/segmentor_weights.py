@@ -6,11 +6,8 @@ IntraDA with ``segmentor`` + ``discriminator``) keep it under their
 methods that are the segmentor (source-only, RIPU, MinEnt) are segmentor
 weights already.
 """
-import os
-import os.path as osp
 from typing import Optional, Tuple
 
-import torch
 import torch.nn as nn
 
 from ..models.segmentors.deployable import (checkpoint_deploy_prefix,
@@ -57,12 +54,3 @@ def load_segmentor_weights(model: nn.Module,
         revise_keys=())
     model.load_state_dict(state, strict=True)
     return meta
-
-
-def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
-    """``torch.save`` to a temporary name, then move it into place: an
-    interrupted save never leaves a truncated file under ``path``."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, path)

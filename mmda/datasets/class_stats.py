@@ -40,6 +40,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from ..utils.atomic_write import atomic_write_json
 from .label_maps import CITYSCAPES_CLASSES, IGNORE_INDEX
 
 FORMAT_NAME = 'mmda-class-stats'
@@ -152,11 +153,9 @@ def build_class_stats(counts: Mapping[str, np.ndarray],
 
 
 def write_class_stats(stats: ClassStats, path: str) -> None:
-    """Write ``stats`` to ``path`` atomically (temp file + ``os.replace``)."""
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(stats.to_dict(), f)
-    os.replace(tmp, path)
+    """Write ``stats`` to ``path`` atomically
+    (:func:`~mmda.utils.atomic_write.atomic_write_json`)."""
+    atomic_write_json(path, stats.to_dict())
     stats.path = path
 
 

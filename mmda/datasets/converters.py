@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageFile
 
+from ..utils.atomic_write import atomic_write_bytes
 from .class_stats import (build_class_stats, count_train_ids, image_key,
                           stats_file_name, write_class_stats)
 from .label_maps import (CITYSCAPES_ALL_LABEL_IDS, IGNORE_INDEX,
@@ -113,14 +114,10 @@ def encode_png(arr: np.ndarray, what: str) -> bytes:
 
 
 def write_png_atomic(path: str, arr: np.ndarray) -> None:
-    """Encode ``arr`` as PNG and move it into place atomically."""
-    data = encode_png(arr, path)
-    # The temp name does not end with .png: an interrupted run leaves no
-    # file a later run could take for a label.
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+    """Encode ``arr`` as PNG and move it into place atomically (the
+    temporary name does not end with .png: an interrupted run leaves no
+    file a later run could take for a label)."""
+    atomic_write_bytes(path, encode_png(arr, path))
 
 
 _READERS: Dict[str, Tuple[Callable[[str], np.ndarray], np.ndarray]] = {

@@ -3,7 +3,6 @@ entropy ranking (see :mod:`mmda.intrada.split_manifest`)."""
 import json
 import os
 import os.path as osp
-import shutil
 from typing import Dict, Optional
 
 import torch
@@ -17,7 +16,7 @@ from ..datasets.converters import encode_png
 from ..datasets.label_spaces import protocol_to_train_id_lut
 from ..models.segmentors.deployable import deployable_segmentor
 from ..models.utils import main_logits_at_input
-from ..utils.atomic_dir import publish_dir, temp_dir_for
+from ..utils.atomic_write import writing_dir
 from .entropy_ranking import (DEFAULT_LAMBDA, check_easy_fraction,
                               check_split_sizes, image_entropy_score,
                               rare_class_factor, rare_class_indices,
@@ -107,39 +106,37 @@ def rank_target(model: BaseModel,
 
     easy, hard = split_easy_hard(
         {k: r['score'] for k, r in records.items()}, easy_fraction)
-    tmp_dir = temp_dir_for(out_dir)
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    os.makedirs(tmp_dir)
-    images = []
-    for rank, stem in enumerate(easy + hard):
-        record = dict(records[stem], rank=rank)
-        if rank < len(easy):  # only the easy split's labels are written
-            label_path = osp.join(PSEUDO_LABEL_DIR, stem + PSEUDO_LABEL_SUFFIX)
-            os.makedirs(osp.dirname(osp.join(tmp_dir, label_path)),
-                        exist_ok=True)
-            with open(osp.join(tmp_dir, label_path), 'wb') as f:
-                f.write(labels[stem])
-            record.update(split='easy', pseudo_label=label_path)
-        else:
-            record['split'] = 'hard'
-        images.append(record)
-    for split, stems in (('easy', easy), ('hard', hard)):
-        with open(osp.join(tmp_dir, SPLIT_FILES[split]), 'w') as f:
-            f.write(f'# IntraDA {split} split: {len(stems)} of '
-                    f'{len(records)} images, lowest entropy first\n')
-            f.writelines(s + '\n' for s in stems)
-    manifest = dict(
-        format=MANIFEST_FORMAT,
-        version=MANIFEST_VERSION,
-        **(provenance or {}),
-        easy_fraction=easy_fraction,
-        normalize=bool(normalize),
-        rare_classes=[classes[i] for i in rare_ids],
-        classes=classes,
-        num_images=len(records),
-        num_easy=len(easy),
-        images=images)
-    with open(osp.join(tmp_dir, MANIFEST_NAME), 'w') as f:
-        json.dump(manifest, f, indent=1)
-    publish_dir(tmp_dir, out_dir)
+    with writing_dir(out_dir) as tmp_dir:
+        images = []
+        for rank, stem in enumerate(easy + hard):
+            record = dict(records[stem], rank=rank)
+            if rank < len(easy):  # only the easy split's labels are written
+                label_path = osp.join(PSEUDO_LABEL_DIR,
+                                      stem + PSEUDO_LABEL_SUFFIX)
+                os.makedirs(osp.dirname(osp.join(tmp_dir, label_path)),
+                            exist_ok=True)
+                with open(osp.join(tmp_dir, label_path), 'wb') as f:
+                    f.write(labels[stem])
+                record.update(split='easy', pseudo_label=label_path)
+            else:
+                record['split'] = 'hard'
+            images.append(record)
+        for split, stems in (('easy', easy), ('hard', hard)):
+            with open(osp.join(tmp_dir, SPLIT_FILES[split]), 'w') as f:
+                f.write(f'# IntraDA {split} split: {len(stems)} of '
+                        f'{len(records)} images, lowest entropy first\n')
+                f.writelines(s + '\n' for s in stems)
+        manifest = dict(
+            format=MANIFEST_FORMAT,
+            version=MANIFEST_VERSION,
+            **(provenance or {}),
+            easy_fraction=easy_fraction,
+            normalize=bool(normalize),
+            rare_classes=[classes[i] for i in rare_ids],
+            classes=classes,
+            num_images=len(records),
+            num_easy=len(easy),
+            images=images)
+        with open(osp.join(tmp_dir, MANIFEST_NAME), 'w') as f:
+            json.dump(manifest, f, indent=1)
     return manifest

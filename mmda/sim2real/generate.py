@@ -32,7 +32,7 @@ import numpy as np
 from mmda.datasets.label_maps import (CITYSCAPES_CLASSES, IGNORE_INDEX,
                                       label_ids_to_train_ids,
                                       synthia_to_train_ids)
-from mmda.utils.atomic_dir import publish_dir, temp_dir_for
+from mmda.utils.atomic_write import publish_dir, temp_dir_for
 from .scene import (CITYSCAPES_LAYOUT, GTA5_LAYOUT, SYNTHIA_LAYOUT,
                     LayoutParams, forced_classes, sample_scene)
 from .style import (DomainStyle, cityscapes_style, gta5_style, render,
@@ -270,7 +270,7 @@ def generate_sim2real(out_dir: str, seed: int = 0, num_gta5: int = 400,
             benchmark, or one without ``overwrite``.
 
     The benchmark is written under a temporary name beside ``out_dir`` and
-    published in one rename (:func:`~mmda.utils.atomic_dir.publish_dir`):
+    published in one rename (:func:`~mmda.utils.atomic_write.publish_dir`):
     a failed or interrupted run leaves no partial ``out_dir``, and a
     previous benchmark stays whole until the new one replaces it.
     """

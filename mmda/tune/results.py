@@ -33,6 +33,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from ..utils.checkpoint_files import read_last_checkpoint
 from .search_space import SearchParam
 from .settings import TuneSettings
 
@@ -110,11 +111,7 @@ def _status(trial_status: str, it: Optional[int], max_iters) -> str:
 
 
 def _last_checkpoint(work_dir: str, reported: str) -> str:
-    path = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(path):
-        with open(path) as f:
-            return f.read().strip() or reported
-    return reported
+    return read_last_checkpoint(work_dir) or reported
 
 
 def collect_trials(settings: TuneSettings) -> List[TrialRecord]:

@@ -29,6 +29,7 @@ from mmengine.config import Config
 
 from ..apis.config_loading import (check_cfg_options, did_you_mean,
                                    load_config)
+from ..utils.atomic_write import atomic_write_json
 from .metrics import check_metric
 from .search_space import (NOT_FOR_OPTUNA, SearchParam, SearchSpaceError,
                            check_keys, parse_search_space)
@@ -130,10 +131,8 @@ class TuneSettings:
     # --------------------------------------------------------- persistence
     def save(self) -> str:
         """Write ``<work_dir>/settings.json``; its path."""
-        os.makedirs(self.work_dir, exist_ok=True)
         path = osp.join(self.work_dir, SETTINGS_FILE)
-        with open(path, 'w') as f:
-            json.dump(asdict(self), f, indent=2, default=repr)
+        atomic_write_json(path, asdict(self), indent=2, default=repr)
         return path
 
     @classmethod

@@ -20,13 +20,14 @@ DeepSpeed unpickles its files with ``weights_only=False``: every file of
 the directory is vetted first and one that names anything outside the
 allow-list is refused, naming the file and the types
 (:func:`mmda.utils.checkpoint_compat.check_deepspeed_checkpoint_dir`).
+The output is written atomically
+(:func:`mmda.utils.atomic_write.atomic_torch_save`).
 """
 import argparse
 import glob
 import os.path as osp
 import sys
 
-import torch
 
 try:
     import mmda  # noqa: F401
@@ -35,6 +36,7 @@ except ImportError:  # running from a source checkout without install
         0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     import mmda  # noqa: F401
 
+from mmda.utils.atomic_write import atomic_torch_save
 from mmda.utils.checkpoint_compat import (check_deepspeed_checkpoint_dir,
                                           deepspeed_globals,
                                           load_local_checkpoint)
@@ -92,7 +94,7 @@ def main(argv=None):
     parser.add_argument('dst', help='output checkpoint file')
     args = parser.parse_args(argv)
     checkpoint = convert(args.src)
-    torch.save(checkpoint, args.dst)
+    atomic_torch_save(checkpoint, args.dst)
     print(f'{args.dst}: {len(checkpoint["state_dict"])} tensors, iteration '
           f'{checkpoint["meta"].get("iter", "?")}')
 

@@ -20,6 +20,7 @@ from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
 from ...models.segmentors import deployable_segmentor
 from ...models.utils import unwrap
+from ...utils.fault_injection import fault_point
 from .resumable_checkpoint import save_resumable_checkpoint
 
 
@@ -375,6 +376,7 @@ class ActiveSelectionHook(Hook):
         if round_idx < self.ledger.num_rounds:
             return  # already done before a resume
         self.run_round(runner, done_iters)
+        fault_point('selection.round_done')
         if self._pending is not None:  # waiting for human labels: stop
             runner.train_loop.stop_training = True
             return
@@ -463,6 +465,7 @@ class ActiveSelectionHook(Hook):
                      None))
                 if bar is not None:
                     bar.update()
+                fault_point('selection.scoring')
         model.train(was_training)
         if bar is not None:
             bar.file.write('\n')

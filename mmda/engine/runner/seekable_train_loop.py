@@ -9,6 +9,7 @@ from mmengine.runner.utils import calc_dynamic_intervals
 from torch.utils.data import DataLoader
 
 from mmseg.registry import LOOPS
+from ...utils.fault_injection import fault_point
 from ...utils.keyed_randomness import iteration_seed, seed_global_rngs
 
 
@@ -112,6 +113,7 @@ class SeekableIterBasedTrainLoop(IterBasedTrainLoop):
             seed_global_rngs(
                 iteration_seed(self.runner.seed, self._iter,
                                self.runner.rank))
+            fault_point('train.iteration')
             self.run_iter(data_batch)
             self._decide_current_val_interval()
             if (self.runner.val_loop is not None and not self.stop_training

@@ -1,0 +1,153 @@
+"""The checkpoints of a work dir: ``last_checkpoint`` and what to resume.
+
+``<work_dir>/last_checkpoint`` names the latest checkpoint, relative to the
+work dir (a copied or moved work dir resumes from its own files; absolute
+names written by older runs are read too). It is replaced atomically
+(:func:`write_last_checkpoint`), never rewritten in place.
+
+:func:`find_resume_checkpoint` is what ``--resume`` resumes from: the
+checkpoint ``last_checkpoint`` names when it is there and loads; otherwise
+the newest checkpoint of the work dir that loads, with a message saying so;
+None when the work dir holds no checkpoint at all.
+"""
+import glob
+import os
+import os.path as osp
+import re
+from typing import List, Optional, Tuple
+
+from .atomic_write import atomic_write_text
+from .checkpoint_compat import load_local_checkpoint
+
+LAST_CHECKPOINT = 'last_checkpoint'
+#: checkpoint names of the CheckpointHook and of mmda's stops
+#: (``iter_N.pth``, ``epoch_N.pth``, ``iter_N_annotation.pth``); temporary
+#: names (``iter_N.pth.tmp``) do not match
+CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)(?:_[a-z]+)?\.pth$')
+#: the model file of a DeepSpeed checkpoint directory
+DEEPSPEED_MODEL_STATES = 'mp_rank_00_model_states.pt'
+
+
+def write_last_checkpoint(work_dir: str, checkpoint: str) -> None:
+    """Point ``work_dir/last_checkpoint`` at ``checkpoint`` (atomically;
+    relative to the work dir when inside it)."""
+    work_dir = osp.abspath(work_dir)
+    path = osp.abspath(checkpoint)
+    name = osp.relpath(path, work_dir)
+    if name.startswith(os.pardir):
+        name = path
+    atomic_write_text(
+        osp.join(work_dir, LAST_CHECKPOINT), name,
+        fault_name=LAST_CHECKPOINT)
+
+
+def read_last_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``work_dir/last_checkpoint`` names, as a path (None
+    when there is no such file or it is empty). Whether the checkpoint
+    exists is not checked."""
+    path = osp.join(work_dir, LAST_CHECKPOINT)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        name = f.read().strip()
+    if not name:
+        return None
+    return osp.normpath(osp.join(osp.abspath(work_dir), name))
+
+
+def check_checkpoint(path: str) -> None:
+    """Load ``path`` (a checkpoint file or DeepSpeed checkpoint directory)
+    through mmda's checkpoint loader to make sure it can be resumed.
+
+    Raises:
+        FileNotFoundError: if it does not exist.
+        RuntimeError: if it cannot be read, naming the file and why.
+    """
+    main = path
+    files = [path]
+    if osp.isdir(path):
+        main = osp.join(path, DEEPSPEED_MODEL_STATES)
+        files = sorted(glob.glob(osp.join(path, '*.pt')))
+        if main not in files:
+            raise RuntimeError(f'{path} is no DeepSpeed checkpoint directory '
+                               f'(no {DEEPSPEED_MODEL_STATES})')
+    for file in files:
+        checkpoint = load_local_checkpoint(file, map_location='cpu')
+        if not isinstance(checkpoint, dict) or (file == main
+                                                and 'meta' not in checkpoint):
+            raise RuntimeError(f'{file} is no training checkpoint (no meta)')
+
+
+def checkpoints_in(directory: str) -> List[str]:
+    """The checkpoints (files and DeepSpeed directories) in ``directory``,
+    newest first: by iteration (or epoch), then modification time."""
+    found = []
+    for name in os.listdir(directory) if osp.isdir(directory) else []:
+        match = CHECKPOINT_NAME.match(name)
+        if match:
+            path = osp.join(directory, name)
+            found.append((int(match.group(1)), os.stat(path).st_mtime, path))
+    return [path for _, _, path in sorted(found, reverse=True)]
+
+
+def _why(path: str) -> Optional[str]:
+    """Why ``path`` cannot be resumed (None: it can)."""
+    try:
+        check_checkpoint(path)
+    except FileNotFoundError:
+        return 'does not exist'
+    except Exception as err:  # unreadable in any way
+        return f'cannot be read ({err})'
+    return None
+
+
+def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], str]:
+    """What ``--resume`` resumes from in ``work_dir``.
+
+    Returns:
+        tuple: ``(checkpoint, message)``. ``checkpoint`` is the one
+        ``last_checkpoint`` names if it loads, else the newest checkpoint
+        of the work dir that loads, None when the work dir holds none
+        (train afresh). ``message`` (one log line) says what was decided
+        when it is not the named checkpoint, else it is empty.
+
+    Raises:
+        RuntimeError: if the work dir holds checkpoints but none of them
+            loads, naming them (training afresh would overwrite them).
+    """
+    work_dir = osp.abspath(work_dir)
+    named = read_last_checkpoint(work_dir)
+    problem = ''
+    if named is not None:
+        local = osp.join(work_dir, osp.basename(named))
+        if (osp.dirname(named) != work_dir and not osp.exists(named)
+                and osp.exists(local)):
+            named = local  # an absolute name from the original work dir
+        why = _why(named)
+        if why is None:
+            return named, ''
+        problem = f'{work_dir}/{LAST_CHECKPOINT} names {named}, which {why}'
+    elif osp.isfile(osp.join(work_dir, LAST_CHECKPOINT)):
+        problem = f'{work_dir}/{LAST_CHECKPOINT} is empty'
+    rejected = []
+    for candidate in checkpoints_in(work_dir):
+        if candidate == named:
+            continue
+        why = _why(candidate)
+        if why is None:
+            lead = (f'{problem}; resuming from' if problem else
+                    f'no {LAST_CHECKPOINT} in {work_dir}: resuming from')
+            skipped = ''.join(f'; skipped {p}, which {w}'
+                              for p, w in rejected)
+            return candidate, (f'--resume: {lead} {candidate}, the newest '
+                               f'intact checkpoint of the work dir{skipped}')
+        rejected.append((candidate, why))
+    if rejected or (named is not None and osp.exists(named)):
+        raise RuntimeError(
+            f'cannot resume: {problem or "no intact checkpoint"}'
+            + ''.join(f'; {p} {w}' for p, w in rejected) +
+            f'. No checkpoint in {work_dir} can be resumed; move the work '
+            'dir away to train afresh')
+    why = f'{problem}; no checkpoint' if problem else 'no checkpoint yet'
+    return None, (f'--resume: nothing to resume in {work_dir} ({why}): '
+                  'training starts at iteration 0')
