@@ -1,4 +1,4 @@
-# AdvEnt (METHODS.md §2): the multi-level DeepLab-v2 ResNet-101 as the
+# AdvEnt (docs/methods.md#advent): the multi-level DeepLab-v2 ResNet-101 as the
 # segmentor and a fully-convolutional discriminator per level (5 convs,
 # 4x4 stride 2, 64-128-256-512-1, LeakyReLU 0.2) on the weighted
 # self-information maps; target adversarial losses 0.001 (main) / 0.0002

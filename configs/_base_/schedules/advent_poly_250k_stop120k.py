@@ -1,7 +1,7 @@
-# AdvEnt's schedule (METHODS.md §2): segmentor SGD 2.5e-4, momentum 0.9,
-# wd 5e-4, both classifiers at 10x lr; discriminators Adam 1e-4, betas
-# (0.9, 0.99); the same poly decay (power 0.9) over 250k iterations for
-# both, training stopped at 120k.
+# AdvEnt's schedule (docs/methods.md#advent): segmentor SGD 2.5e-4,
+# momentum 0.9, wd 5e-4, both classifiers at 10x lr; discriminators Adam
+# 1e-4, betas (0.9, 0.99); the same poly decay (power 0.9) over 250k
+# iterations for both, training stopped at 120k.
 horizon = 250000
 max_iters = 120000
 optim_wrapper = dict(
