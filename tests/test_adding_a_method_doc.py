@@ -174,6 +174,8 @@ def test_the_walkthrough_trains_two_iterations(sim2real_tiny, walkthrough):
     assert cfg.model.type == 'FlipConsistency'
     assert cfg.model.consistency_loss == dict(
         type='FlipConsistencyLoss', loss_weight=1.0)
+    assert cfg.model.backbone.type == 'ResNetV1c'  # the network base's
+    assert 'flip_consistency_model' not in cfg
     plain = dict(cfg.model, type='EncoderDecoder')
     plain.pop('consistency_loss')
     init_default_scope('mmseg')
