@@ -1,6 +1,4 @@
 from .checkpoint_compat import install_checkpoint_compat
-from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
-                            to_deepspeed_optim_wrapper)
 from .dist import (destroy_distributed, init_distributed, is_cuda_usable,
                    process_group_backend)
 from .keyed_randomness import (SeededIndex, derive_seed, iteration_seed,
@@ -9,13 +7,10 @@ from .keyed_randomness import (SeededIndex, derive_seed, iteration_seed,
 from .runtime_cfg import adapt_cfg_to_device
 
 install_checkpoint_compat()
-# mmda.utils.deepspeed_strategy (MMDADeepSpeedStrategy) imports deepspeed:
-# loaded by mmda.apis when a config names the strategy
 
 __all__ = [
     'install_checkpoint_compat', 'init_distributed', 'is_cuda_usable',
     'adapt_cfg_to_device', 'SeededIndex', 'derive_seed', 'iteration_seed',
     'sample_seed', 'seed_global_rngs', 'seed_of', 'seeded_rngs',
-    'check_single_optimizer', 'destroy_distributed', 'process_group_backend',
-    'enable_half_precision', 'to_deepspeed_optim_wrapper'
+    'destroy_distributed', 'process_group_backend'
 ]

@@ -18,7 +18,7 @@ mmda's configs and this stack (mmengine 0.10.7, deepspeed 0.19) need:
   and ``accumulative_counts`` its ``gradient_accumulation_steps``. An
   ``OptimWrapperDict`` (several optimizers) is refused with a
   ``ValueError`` that names the config and the wrapper's keys
-  (:mod:`mmda.utils.deepspeed_cfg`).
+  (:mod:`mmda.engine.strategies.deepspeed_cfg`).
 * **Mixed precision**: ``--amp`` (an ``AmpOptimWrapper``) turns on
   DeepSpeed's bf16 where the accelerator has it (recent GPUs, and CPUs),
   else fp16 with dynamic loss scaling. With bf16/fp16 the buffers are
@@ -75,7 +75,7 @@ from mmengine.utils import apply_to
 
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
-from .dist import init_distributed, process_group_backend
+from ...utils.dist import init_distributed, process_group_backend
 
 _HALF_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
 
@@ -177,7 +177,7 @@ class MMDADeepSpeedStrategy(DeepSpeedStrategy):
     (``zero_optimization``, ``bf16``, ``fp16``, ``gradient_clipping``,
     ``config`` for any other DeepSpeed key, ...). What differs (see the
     module docstring): the optimizer-wrapper conversion
-    (:func:`~mmda.utils.deepspeed_cfg.to_deepspeed_optim_wrapper`) and the
+    (:func:`~mmda.engine.strategies.to_deepspeed_optim_wrapper`) and the
     refusal of several optimizers, ``--amp``, buffers and model inputs in
     the half dtype, the process group, hook state in checkpoints and
     ``load_from`` files.
@@ -235,8 +235,8 @@ class MMDADeepSpeedStrategy(DeepSpeedStrategy):
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         """Build a ``DeepSpeedOptimWrapper`` from an mmda ``optim_wrapper``
-        config (see :func:`~mmda.utils.deepspeed_cfg.\
-to_deepspeed_optim_wrapper`).
+        config (see
+        :func:`~mmda.engine.strategies.to_deepspeed_optim_wrapper`).
 
         Raises:
             ValueError: for several optimizers, naming the config.
