@@ -24,7 +24,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmda.apis import load_config
-from mmda.utils import init_distributed
+from mmda.engine.launch import init_distributed
 
 
 def parse_args(argv=None):

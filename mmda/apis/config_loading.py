@@ -6,8 +6,8 @@ from typing import List, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict, DictAction
 
+from ..engine.launch import adapt_cfg_to_device
 from ..engine.strategies import holds_several_optimizers
-from ..utils import adapt_cfg_to_device
 
 
 def did_you_mean(key, candidates, n: int = 3) -> str:

@@ -5,8 +5,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
+from ..engine.launch import init_distributed
 from ..engine.strategies import check_single_optimizer
-from ..utils import init_distributed
 from .config_loading import enable_amp, load_config
 
 

@@ -28,7 +28,7 @@ mmda's configs and this stack (mmengine 0.10.7, deepspeed 0.19) need:
   predicted ``seg_logits`` back to fp32), so hooks that run it themselves,
   like RIPU's selection round, work. DeepSpeed's CPU accelerator has no
   fp16: on CPU, use fp32 or bf16.
-* **Process group**: initialised by :func:`mmda.utils.init_distributed`
+* **Process group**: initialised by :func:`mmda.engine.launch.init_distributed`
   (gloo on CPU, nccl on GPU) instead of mmengine's ``init_dist``, which
   calls ``torch.cuda.set_device``. A one-process run (``--launcher none``)
   gets a one-rank group kept in memory (no port): ``deepspeed.initialize``
@@ -75,7 +75,7 @@ from mmengine.utils import apply_to
 
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
-from ...utils.dist import init_distributed, process_group_backend
+from ..launch import init_distributed, process_group_backend
 
 _HALF_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
 
