@@ -101,7 +101,8 @@ def main(argv=None):
             params={k: v.detach().clone()
                     for k, v in model.named_parameters()}),
         osp.join(args.out, f'rank{get_rank()}.pt'))
-    # the process group is torn down at exit (mmda.utils.destroy_distributed)
+    # the process group is torn down at exit
+    # (mmda.engine.launch.destroy_distributed)
 
 
 if __name__ == '__main__':

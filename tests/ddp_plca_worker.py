@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from mmengine.dist import get_rank  # noqa: E402
 from mmengine.model import MMDistributedDataParallel  # noqa: E402
 
-from mmda.utils import init_distributed  # noqa: E402
+from mmda.engine.launch import init_distributed  # noqa: E402
 from test_plca_ddp import build_plca, plca_batch  # noqa: E402
 
 

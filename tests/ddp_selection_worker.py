@@ -47,7 +47,8 @@ def main(argv=None):
     hooks[0].before_train(runner)
     for iteration in args.iterations:
         hooks[0].run_round(runner, iteration)
-    # the process group is torn down at exit (mmda.utils.destroy_distributed)
+    # the process group is torn down at exit
+    # (mmda.engine.launch.destroy_distributed)
 
 
 if __name__ == '__main__':

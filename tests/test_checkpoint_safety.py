@@ -223,7 +223,7 @@ def test_deepspeed_strategy_vets_before_deepspeed_reads(tmp_path):
     ``weights_only=False``."""
     import logging
 
-    from mmda.utils.deepspeed_strategy import MMDADeepSpeedStrategy
+    from mmda.engine.strategies.deepspeed_strategy import MMDADeepSpeedStrategy
     marker = tmp_path / 'PWNED'
     ckpt_dir = tmp_path / 'iter_2.pth'
     ckpt_dir.mkdir()

@@ -448,7 +448,8 @@ def test_plca_datasets_on_fake_roots(name, tmp_path):
 
 @pytest.mark.parametrize('name', ENTROPY_REAL)
 def test_advent_real_recipe(name):
-    """AdvEnt's schedule, optimisers, weights and sizes (METHODS.md §2)."""
+    """AdvEnt's schedule, optimisers, weights and sizes
+    (docs/methods.md#advent)."""
     cfg = load(name)
     assert cfg.train_cfg.max_iters == 120000
     (poly, ) = cfg.param_scheduler

@@ -11,9 +11,10 @@ from mmengine.config import Config
 
 from mmda.apis import check_cfg_options, enable_amp, load_config
 from mmda.datasets.label_maps import CITYSCAPES_CLASSES, CLASSES_16
+from mmda.engine.launch import adapt_cfg_to_device, init_distributed
+from mmda.engine.launch.process_group import (_export_slurm_env,
+                                              slurm_master_port)
 from mmda.evaluation.da_iou_metric import DAIoUMetric
-from mmda.utils import adapt_cfg_to_device, init_distributed
-from mmda.utils.dist import _export_slurm_env, slurm_master_port
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 pytestmark = pytest.mark.usefixtures('torch_one_thread')

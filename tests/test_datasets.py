@@ -22,7 +22,8 @@ from mmda.datasets.samplers import class_sampling, two_domain_sampler
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# Written out from METHODS.md §0, independently of mmda.datasets.label_maps.
+# Written out from docs/methods.md#label-spaces, independently of
+# mmda.datasets.label_maps.
 LABEL_ID_TO_TRAIN = {
     7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9,
     23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18

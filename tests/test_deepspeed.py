@@ -1,6 +1,6 @@
 """DeepSpeed training of the single-optimizer methods, on CPU.
 
-Config conversion (:mod:`mmda.utils.deepspeed_cfg`): an mmda
+Config conversion (:mod:`mmda.engine.strategies.deepspeed_cfg`): an mmda
 ``optim_wrapper`` becomes a ``DeepSpeedOptimWrapper`` plus DeepSpeed
 options (exact dicts); several optimizers are refused.
 
@@ -53,7 +53,7 @@ def _wrapper(**kwargs):
 
 
 def test_optim_wrapper_keeps_optimizer_and_moves_engine_options():
-    from mmda.utils import to_deepspeed_optim_wrapper
+    from mmda.engine import to_deepspeed_optim_wrapper
     ds_config = dict(zero_optimization=dict(stage=2),
                      gradient_accumulation_steps=1)
     wrapper = to_deepspeed_optim_wrapper(
@@ -84,7 +84,7 @@ def test_optim_wrapper_keeps_optimizer_and_moves_engine_options():
      dict(bf16=dict(enabled=True), data_types=dict(buffer_dtype='bf16'))),
 ])
 def test_amp_becomes_deepspeed_half_precision(amp, bf16_supported, expected):
-    from mmda.utils import to_deepspeed_optim_wrapper
+    from mmda.engine import to_deepspeed_optim_wrapper
     ds_config = {}
     wrapper = to_deepspeed_optim_wrapper(
         _wrapper(type='AmpOptimWrapper', **amp), ds_config,
@@ -97,7 +97,7 @@ def test_amp_becomes_deepspeed_half_precision(amp, bf16_supported, expected):
 def test_half_precision_keeps_the_configured_buffer_dtype():
     from mmengine.config import ConfigDict
 
-    from mmda.utils import enable_half_precision
+    from mmda.engine import enable_half_precision
     # a config's strategy.config is a ConfigDict, whose setdefault returns
     # a detached copy: the update must still land
     ds_config = ConfigDict(data_types=dict(buffer_dtype='fp32'))
@@ -117,7 +117,8 @@ def test_half_precision_keeps_the_configured_buffer_dtype():
          discriminator=dict(optimizer=dict(type='Adam'))),
 ])
 def test_several_optimizers_are_refused(optim_wrapper):
-    from mmda.utils import check_single_optimizer, to_deepspeed_optim_wrapper
+    from mmda.engine import (check_single_optimizer,
+                             to_deepspeed_optim_wrapper)
     for check in (lambda: check_single_optimizer(optim_wrapper, 'advent.py'),
                   lambda: to_deepspeed_optim_wrapper(optim_wrapper, {},
                                                      'advent.py')):
@@ -133,7 +134,7 @@ def test_several_optimizers_are_refused(optim_wrapper):
 def test_built_optimizer_wrapper_dict_is_refused():
     from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-    from mmda.utils import check_single_optimizer
+    from mmda.engine import check_single_optimizer
     param = torch.nn.Parameter(torch.zeros(1))
     wrappers = OptimWrapperDict(
         segmentor=OptimWrapper(torch.optim.SGD([param], lr=0.1)),
@@ -151,7 +152,7 @@ def test_built_optimizer_wrapper_dict_is_refused():
 ])
 def test_options_without_deepspeed_equivalent_are_refused(optim_wrapper,
                                                           match):
-    from mmda.utils import to_deepspeed_optim_wrapper
+    from mmda.engine import to_deepspeed_optim_wrapper
     with pytest.raises(ValueError, match=match):
         to_deepspeed_optim_wrapper(optim_wrapper, {}, 'exp')
 
@@ -161,7 +162,7 @@ def test_half_precision_model_is_callable_with_fp32_data():
     selection round under bf16): fp32 in, fp32 ``seg_logits`` out."""
     from mmengine.structures import PixelData
 
-    from mmda.utils.deepspeed_strategy import cast_model_io
+    from mmda.engine.strategies.deepspeed_strategy import cast_model_io
     from mmseg.structures import SegDataSample
 
     class Tiny(torch.nn.Module):

@@ -1,7 +1,7 @@
 """Every label mapping against full id tables written out here.
 
-The expected tables are typed from the Cityscapes definition (METHODS.md §0),
-independently of the package code.
+The expected tables are typed from the Cityscapes definition
+(docs/methods.md#label-spaces), independently of the package code.
 """
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
 """RIPU's training losses against their formulas, on hand-made tensors.
 
-Negative learning (METHODS.md §1): ``p = softmax``, ``m = [p < tau]``
+Negative learning (docs/methods.md#ripu): ``p = softmax``, ``m = [p < tau]``
 (detached), ``L_nl = -sum m log(1 - p + 1e-6) / sum m``.
 Local consistency: ``d = sum_c |p - mean_3x3(p)|`` (replicate padding),
 averaged over the pixels whose 8-neighbour Laplacian of the label map is

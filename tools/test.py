@@ -34,11 +34,11 @@ from mmengine.model import BaseTTAModel
 from mmengine.registry import init_default_scope
 
 from mmda.apis import build_runner, load_config
+from mmda.engine.launch import init_distributed
 from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
                          model_class, prediction_mode)
 from mmda.models.utils import unwrap
 from mmda.utils import check_checkpoint_fits, load_local_checkpoint
-from mmda.utils import init_distributed
 
 
 def parse_args(argv=None):

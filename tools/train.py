@@ -77,7 +77,8 @@ def main(argv=None):
         resume=args.resume,
         amp=args.amp)
     runner.train()
-    # (the process group is torn down at exit: mmda.utils.destroy_distributed)
+    # (the process group is torn down at exit:
+    # mmda.engine.launch.destroy_distributed)
     return exit_code(runner)
 
 

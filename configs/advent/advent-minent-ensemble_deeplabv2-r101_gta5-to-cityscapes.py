@@ -1,4 +1,5 @@
-# AdvEnt+MinEnt, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101 (METHODS.md §2):
+# AdvEnt+MinEnt, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101
+# (docs/methods.md#advent-minent-ensemble):
 # the test-time ensemble of ./advent_deeplabv2-r101_gta5-to-cityscapes.py
 # and ./minent_deeplabv2-r101_gta5-to-cityscapes.py, averaging their
 # main-head scores with weights 0.5 / 0.5 as the official evaluation does.

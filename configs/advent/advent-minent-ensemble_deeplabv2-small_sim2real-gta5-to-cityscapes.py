@@ -1,6 +1,7 @@
 # AdvEnt+MinEnt on the embedded sim2real benchmark: the test-time ensemble
-# of the AdvEnt and MinEnt runs of ./advent_* and ./minent_* (METHODS.md §2;
-# the paper averages the two models' main-head scores, weights 0.5 / 0.5).
+# of the AdvEnt and MinEnt runs of ./advent_* and ./minent_*
+# (docs/methods.md#advent-minent-ensemble; the paper averages the two
+# models' main-head scores, weights 0.5 / 0.5).
 # Test-only: gather the two final checkpoints, then test:
 #
 #   python tools/ensemble_checkpoints.py CONFIG ENSEMBLE.pth \

@@ -1,4 +1,4 @@
-# AdvEnt, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101 (METHODS.md §2).
+# AdvEnt, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101 (docs/methods.md#advent).
 # Paper (Cityscapes val mIoU): 43.8; AdvEnt+MinEnt 45.5. Also IntraDA's
 # stage 1 (configs/intrada/).
 #

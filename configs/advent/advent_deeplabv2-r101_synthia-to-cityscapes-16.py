@@ -1,5 +1,5 @@
 # AdvEnt, SYNTHIA -> Cityscapes (16-class protocol; mIoU16, mIoU13 also
-# reported), DeepLab-v2 ResNet-101 (METHODS.md §2).
+# reported), DeepLab-v2 ResNet-101 (docs/methods.md#advent).
 _base_ = [
     '../_base_/models/deeplabv2_r101_multilevel_16.py',
     '../_base_/datasets/advent_synthia_to_cityscapes.py',

@@ -1,10 +1,11 @@
 # AdvEnt on the embedded sim2real benchmark (small DeepLab-v2 with a
 # quarter-width discriminator per level, random init, 3000 iterations).
-# The recipe of METHODS.md §2 on a short schedule: source CE main + 0.1 aux;
-# weighted self-information maps of the target to a fully-convolutional
-# discriminator per level; BCE, source label 0, target label 1, the
-# discriminator loss halved per domain; segmentor SGD (classifier 10x),
-# discriminators Adam 1e-4 betas (0.9, 0.99), the same poly decay.
+# The recipe of docs/methods.md#advent on a short schedule: source CE
+# main + 0.1 aux; weighted self-information maps of the target to a
+# fully-convolutional discriminator per level; BCE, source label 0, target
+# label 1, the discriminator loss halved per domain; segmentor SGD
+# (classifier 10x), discriminators Adam 1e-4 betas (0.9, 0.99), the same
+# poly decay.
 #
 # The adversarial weights are 10x the original 0.001 / 0.0002 (tuned for an
 # ImageNet-initialised ResNet-101 over 120k iterations) for this short run

@@ -1,6 +1,6 @@
 # MinEnt on the embedded sim2real benchmark (small DeepLab-v2, random init,
 # 3000 iterations): source CE on both levels (main + 0.1 aux) and the
-# target's mean normalised entropy (METHODS.md §2).
+# target's mean normalised entropy (docs/methods.md#minent).
 #
 # The original weights (0.001 main / 0.0002 aux) are tuned for ImageNet-
 # initialised ResNet-101 over 120k iterations; this short run from scratch

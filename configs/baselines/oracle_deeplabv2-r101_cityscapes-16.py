@@ -2,7 +2,8 @@
 # upper bound of the SYNTHIA -> Cityscapes 16-class configs): train on the
 # labelled Cityscapes train split mapped to 16 classes (1280x640, batch 2),
 # evaluate on Cityscapes val (16 classes). No reference number in
-# METHODS.md. Schedule: poly over 62.5k iterations, stopped at 40k.
+# docs/methods.md#baselines. Schedule: poly over 62.5k iterations, stopped
+# at 40k.
 #
 # ImageNet weights are NOT downloaded: place torchvision's ResNet-101
 # weights at the path named in ../_base_/models/deeplabv2_r101.py

@@ -1,7 +1,7 @@
 # Source-only baseline, DeepLab-v2 ResNet-101, 16-class protocol: train on
 # SYNTHIA-RAND-CITYSCAPES (1280x760, batch 2, uniform sampling) with a
 # native 16-class head, evaluate on Cityscapes val (16 classes; mIoU is
-# mIoU16). No reference number in METHODS.md for this setting.
+# mIoU16). No reference number in docs/methods.md#baselines.
 # Schedule: poly over 62.5k iterations, stopped at 40k.
 #
 # ImageNet weights are NOT downloaded: place torchvision's ResNet-101

@@ -1,6 +1,7 @@
-# IntraDA stage 2, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101 (METHODS.md
-# §2): AdvEnt again from ImageNet weights, with the easy target split and
-# its pseudo-labels as the source and the hard split as the target.
+# IntraDA stage 2, GTA5 -> Cityscapes, DeepLab-v2 ResNet-101
+# (docs/methods.md#intrada): AdvEnt again from ImageNet weights, with the
+# easy target split and its pseudo-labels as the source and the hard split
+# as the target.
 # Paper (Cityscapes val mIoU): 46.3; with the rare-class normalisation of
 # the ranking 47.0.
 #

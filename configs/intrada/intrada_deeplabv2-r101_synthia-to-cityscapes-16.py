@@ -1,7 +1,7 @@
 # IntraDA stage 2, SYNTHIA -> Cityscapes (16 classes), DeepLab-v2
-# ResNet-101 (METHODS.md §2): AdvEnt again from ImageNet weights, with
-# the easy target split and its pseudo-labels as the source and the hard
-# split as the target.
+# ResNet-101 (docs/methods.md#intrada): AdvEnt again from ImageNet
+# weights, with the easy target split and its pseudo-labels as the source
+# and the hard split as the target.
 #
 # Stage 1 is configs/advent/advent_deeplabv2-r101_synthia-to-cityscapes-16.py;
 # the splits come from tools/entropy_rank.py (entropy_rank_dir is where it

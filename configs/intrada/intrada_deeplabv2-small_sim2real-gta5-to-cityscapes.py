@@ -1,7 +1,7 @@
 # IntraDA stage 2 on the embedded sim2real benchmark: AdvEnt trained again
 # from scratch (the recipe restarts from ImageNet weights; the small model
 # is randomly initialised) with the easy target split and its pseudo-labels
-# as the source and the hard split as the target (METHODS.md §2).
+# as the source and the hard split as the target (docs/methods.md#intrada).
 #
 # The splits come from tools/entropy_rank.py on the stage-1 AdvEnt model
 # (configs/advent/advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py);

@@ -4,7 +4,7 @@
 # DeepLab-v3+ 71.2; source-only DeepLab-v2 ~36.6, fully supervised ~65.1
 # (unverified).
 #
-# The original recipe (METHODS.md section 1): SGD lr 2.5e-4 (classifier
+# The original recipe (docs/methods.md#ripu): SGD lr 2.5e-4 (classifier
 # 10x), poly 0.9 over 62.5k iterations, stopped at 40k; batch 2 source +
 # 2 target; GTA5 at 1280x720, Cityscapes at 1280x640, no crop/flip;
 # class-balanced source sampling in 3000-image sub-epochs; loss

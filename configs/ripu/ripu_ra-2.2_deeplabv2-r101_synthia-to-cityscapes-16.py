@@ -4,7 +4,7 @@
 # as RIPU / ProDA / PLCA). Paper (Cityscapes val mIoU16): 70.1. Same
 # setting: PA 66.1, RA 5 % with DeepLab-v3+ 71.4.
 #
-# Recipe as the GTA5 configs (METHODS.md section 1), with SYNTHIA at
+# Recipe as the GTA5 configs (docs/methods.md#ripu), with SYNTHIA at
 # 1280x760. The RA entropy / impurity normaliser defaults to ln C = ln 16;
 # the original hard-codes ln 19 (see the commented line in custom_hooks).
 #

@@ -1,7 +1,8 @@
 # RIPU, region-based annotating (RA), 2.2 % of the target pixels, on the
 # embedded sim2real benchmark (small DeepLab-v2, random init).
-# The recipe of METHODS.md §1 on a short schedule: five selection rounds at
-# 25-45 % of training (10k-18k of 40k in the original), radius K = 1,
+# The recipe of docs/methods.md#ripu on a short schedule: five selection
+# rounds at 25-45 % of training (10k-18k of 40k in the original), radius
+# K = 1,
 # class-balanced source sampling, CE(src) + CE(tgt labelled) + 0.1 L_cr(src)
 # + 1.0 L_nl(tgt, tau = 0.05).
 _base_ = [

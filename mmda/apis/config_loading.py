@@ -7,8 +7,8 @@ from typing import List, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-from ..utils import adapt_cfg_to_device
-from ..utils.deepspeed_cfg import holds_several_optimizers
+from ..engine.launch import adapt_cfg_to_device
+from ..engine.strategies import holds_several_optimizers
 
 
 def did_you_mean(key, candidates, n: int = 3) -> str:

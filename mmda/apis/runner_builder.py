@@ -7,8 +7,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.hooks.preemption_hook import add_preemption_hook
+from ..engine.launch import init_distributed
 from ..engine.runner import MMDARunner
-from ..utils import check_single_optimizer, init_distributed
+from ..engine.strategies import check_single_optimizer
 from ..utils.checkpoint_files import find_resume_checkpoint
 from .config_loading import enable_amp, load_config
 
@@ -38,7 +39,7 @@ def build_runner_from_args(config: str,
     cfg = load_config(config, cfg_options, work_dir, launcher)
     if 'DeepSpeed' in str(cfg.get('strategy', {}).get('type', '')):
         # registers MMDADeepSpeedStrategy (imports deepspeed: only here)
-        from ..utils import deepspeed_strategy  # noqa: F401
+        from ..engine.strategies import deepspeed_strategy  # noqa: F401
         check_single_optimizer(cfg.optim_wrapper, config)
     add_preemption_hook(cfg)
     use_atomic_checkpoints(cfg)

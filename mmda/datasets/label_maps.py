@@ -3,7 +3,8 @@
 Every table here is the single source of truth for the whole package: the
 dataset classes, the converters, the procedural benchmark and the metrics all
 read them. The mappings follow the official Cityscapes ``labels.py`` and the
-conventions of the domain-adaptation literature (see ``METHODS.md`` §0):
+conventions of the domain-adaptation literature (see
+``docs/methods.md#label-spaces``):
 
 * Cityscapes and GTA5 label PNGs carry Cityscapes *labelIds*; training uses
   the 19 *trainIds*.

@@ -33,7 +33,7 @@ from mmengine.config import Config
 
 from ..apis import build_runner_from_args
 from ..engine.hooks.preemption_hook import add_preemption_hook
-from ..utils import process_group_backend
+from ..engine.launch import process_group_backend
 from .search_space import sampled_values
 from .settings import TuneSettings
 

@@ -1,5 +1,6 @@
-# Two-domain data of AdvEnt / IntraDA (METHODS.md §2): batch 1 source + 1
-# target, GTA5 at 1280x720, Cityscapes at 1024x512, no crop or flip;
+# Two-domain data of AdvEnt / IntraDA (docs/methods.md#advent): batch 1
+# source + 1 target, GTA5 at 1280x720, Cityscapes at 1024x512, no crop or
+# flip;
 # validation at 1024x512 scored against the full-resolution labels.
 _base_ = './gta5_to_cityscapes.py'
 target_scale = (1024, 512)  # (w, h)

@@ -2,10 +2,10 @@
 # the ranks) for the single-optimizer methods (source-only, RIPU). Add this
 # file to a method config's _base_; tools/train.py and tools/dist_train.sh
 # then train with mmengine's FlexibleRunner and mmda's DeepSpeed strategy
-# (mmda/utils/deepspeed_strategy.py). The config's optim_wrapper is
-# converted (clip_grad -> gradient_clipping, --amp -> bf16 or fp16); methods
-# with several optimizers are refused. fp32 and bf16 run on CPU too;
-# fp16 needs a GPU.
+# (mmda/engine/strategies/deepspeed_strategy.py). The config's
+# optim_wrapper is converted (clip_grad -> gradient_clipping, --amp -> bf16
+# or fp16); methods with several optimizers are refused. fp32 and bf16 run
+# on CPU too; fp16 needs a GPU.
 runner_type = 'FlexibleRunner'
 strategy = dict(
     type='MMDADeepSpeedStrategy',

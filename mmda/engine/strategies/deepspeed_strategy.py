@@ -18,7 +18,7 @@ mmda's configs and this stack (mmengine 0.10.7, deepspeed 0.19) need:
   and ``accumulative_counts`` its ``gradient_accumulation_steps``. An
   ``OptimWrapperDict`` (several optimizers) is refused with a
   ``ValueError`` that names the config and the wrapper's keys
-  (:mod:`mmda.utils.deepspeed_cfg`).
+  (:mod:`mmda.engine.strategies.deepspeed_cfg`).
 * **Mixed precision**: ``--amp`` (an ``AmpOptimWrapper``) turns on
   DeepSpeed's bf16 where the accelerator has it (recent GPUs, and CPUs),
   else fp16 with dynamic loss scaling. With bf16/fp16 the buffers are
@@ -28,7 +28,7 @@ mmda's configs and this stack (mmengine 0.10.7, deepspeed 0.19) need:
   predicted ``seg_logits`` back to fp32), so hooks that run it themselves,
   like RIPU's selection round, work. DeepSpeed's CPU accelerator has no
   fp16: on CPU, use fp32 or bf16.
-* **Process group**: initialised by :func:`mmda.utils.init_distributed`
+* **Process group**: initialised by :func:`mmda.engine.launch.init_distributed`
   (gloo on CPU, nccl on GPU) instead of mmengine's ``init_dist``, which
   calls ``torch.cuda.set_device``. A one-process run (``--launcher none``)
   gets a one-rank group kept in memory (no port): ``deepspeed.initialize``
@@ -77,14 +77,17 @@ from mmengine.registry import OPTIMIZERS, STRATEGIES
 from mmengine.runner.checkpoint import load_state_dict
 from mmengine.utils import apply_to
 
-from .checkpoint_compat import (check_deepspeed_checkpoint_dir,
-                                deepspeed_globals, load_local_checkpoint,
-                                message_hub_state, plain_checkpoint_state,
-                                refuse_executable_meta)
-from .checkpoint_fit import DEFAULT_REVISE_KEYS, check_checkpoint_fits
+from ...utils.checkpoint_compat import (check_deepspeed_checkpoint_dir,
+                                        deepspeed_globals,
+                                        load_local_checkpoint,
+                                        message_hub_state,
+                                        plain_checkpoint_state,
+                                        refuse_executable_meta)
+from ...utils.checkpoint_fit import (DEFAULT_REVISE_KEYS,
+                                     check_checkpoint_fits)
+from ..launch import init_distributed, process_group_backend
 from .deepspeed_cfg import (check_single_optimizer, enable_half_precision,
                             half_precision, to_deepspeed_optim_wrapper)
-from .dist import init_distributed, process_group_backend
 
 _HALF_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
 
@@ -186,7 +189,7 @@ class MMDADeepSpeedStrategy(DeepSpeedStrategy):
     (``zero_optimization``, ``bf16``, ``fp16``, ``gradient_clipping``,
     ``config`` for any other DeepSpeed key, ...). What differs (see the
     module docstring): the optimizer-wrapper conversion
-    (:func:`~mmda.utils.deepspeed_cfg.to_deepspeed_optim_wrapper`) and the
+    (:func:`~mmda.engine.strategies.to_deepspeed_optim_wrapper`) and the
     refusal of several optimizers, ``--amp``, buffers and model inputs in
     the half dtype, the process group, hook state in checkpoints and
     ``load_from`` files.
@@ -244,8 +247,8 @@ class MMDADeepSpeedStrategy(DeepSpeedStrategy):
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         """Build a ``DeepSpeedOptimWrapper`` from an mmda ``optim_wrapper``
-        config (see :func:`~mmda.utils.deepspeed_cfg.\
-to_deepspeed_optim_wrapper`).
+        config (see
+        :func:`~mmda.engine.strategies.to_deepspeed_optim_wrapper`).
 
         Raises:
             ValueError: for several optimizers, naming the config.

@@ -14,7 +14,7 @@ differ is decided here, at run time, in one place:
 import torch
 from mmengine.config import Config, ConfigDict
 
-from .dist import is_cuda_usable, process_group_backend
+from .process_group import is_cuda_usable, process_group_backend
 
 _DDP_WRAPPERS = ('MMDistributedDataParallel', 'DistributedDataParallel',
                  'MMSeparateDistributedDataParallel')
