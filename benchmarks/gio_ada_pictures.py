@@ -6,7 +6,7 @@ network is trained on), the target image, and the depth the task network
 predicts on the target (inverse depth, brighter = nearer)::
 
     python benchmarks/gio_ada_pictures.py CONFIG CHECKPOINT \\
-        --out benchmarks/results/gio_ada_pictures.png
+        --out gio_ada_pictures.png
 
 The checkpoint is one of the run's own (mmengine's loader, as
 ``tools/test.py`` reads it), loaded strictly into the config's model.

@@ -59,7 +59,8 @@ def canonical(node):
 
 
 def resolved(name):
-    """The canonical resolved config of configs/NAME as JSON text."""
+    """The canonical resolved config of the config ``name`` (relative to
+    configs/) as JSON text."""
     cfg = Config.fromfile(
         osp.join(CONFIG_DIR, name), import_custom_modules=False)
     return json.dumps(
@@ -227,8 +228,9 @@ def test_mit_b0_swap_changes_only_the_model(method, tmp_path):
 
 
 def run_in(cwd, tool, argv):
-    """tools/TOOL ARGV in this process (no Python start-up per run), with
-    ``cwd`` as the working directory (the configs' data root)."""
+    """The tool ``tool`` (a file under tools/) with ``argv`` in this
+    process (no Python start-up per run), with ``cwd`` as the working
+    directory (the configs' data root)."""
     saved = os.getcwd()
     os.chdir(str(cwd))
     try:

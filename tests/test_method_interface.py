@@ -117,7 +117,7 @@ def test_deployable_segmentor_of_every_shape():
     ripu_cfg = load_cfg(RIPU).model
     assert segmentor_cfg(ripu_cfg) is ripu_cfg
     assert deploy_prefix(ripu_cfg) == ''
-    assert method_deploy_prefixes() == ['segmentor.']
+    assert method_deploy_prefixes() == ['segmentor.', 'student.']
 
 
 def test_ensemble_has_members_but_no_single_segmentor():

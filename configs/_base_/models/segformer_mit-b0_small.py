@@ -1,5 +1,6 @@
 # SegFormer (Xie et al., NeurIPS 2021) with the MiT-B0 backbone and its
-# all-MLP head, as mmseg's configs/_base_/models/segformer_mit-b0.py, but
+# all-MLP head, as
+# open-mmlab/mmsegmentation:configs/_base_/models/segformer_mit-b0.py, but
 # randomly initialised and with plain BN (CPU): a transformer model base
 # for the embedded benchmark and the tests. Any method base trains on it
 # with this file in place of ./deeplabv2_small.py; the multi-level methods

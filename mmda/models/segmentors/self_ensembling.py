@@ -182,10 +182,10 @@ class SelfEnsembling(BaseDAModel):
             return inputs
         return inputs + self.noise_std * torch.randn_like(inputs)
 
-    def loss(self, inputs: Dict[str, Tensor],
-             data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
-        """Supervised CE of the labelled streams and the target
-        consistency."""
+    def check_streams(self, inputs: Dict[str, Tensor]) -> None:
+        """The batch has ``source`` and the target stream, and may have the
+        other supervised streams (``source_aug``: TGCF-DA's generated
+        images)."""
         known = set(self.supervised_streams) | {self.target_stream}
         unknown = sorted(set(inputs) - known)
         missing = sorted({'source', self.target_stream} - set(inputs))
@@ -194,6 +194,11 @@ class SelfEnsembling(BaseDAModel):
                 f'SelfEnsembling: batch streams {sorted(inputs)}; needs '
                 f"'source' and {self.target_stream!r}, may have "
                 f'{sorted(known)} (missing {missing}, unknown {unknown})')
+
+    def da_loss(self, inputs: Dict[str, Tensor],
+                data_samples: Dict[str, SampleList]) -> Dict[str, Tensor]:
+        """Supervised CE of the labelled streams and the target
+        consistency."""
         losses = {}
         for stream in self.supervised_streams:
             if stream in inputs:

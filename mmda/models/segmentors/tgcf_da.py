@@ -53,7 +53,7 @@ class TGCFDA(BaseModel):
         discriminator (dict): Discriminator config.
         segmentor (dict): Config of the frozen segmentor (an
             ``EncoderDecoder`` with its own data preprocessor).
-        segmentor_checkpoint (str, optional): Its weights (an mmda/mmseg
+        segmentor_checkpoint (str, optional): Its weights (an mmda or mmseg
             checkpoint), loaded by :meth:`init_weights`. ``None`` keeps a
             randomly initialised segmentor (tests only; a warning says
             so).
