@@ -139,8 +139,10 @@ def test_cityscapes_layout(tiny):
             stem = f'{city}_000000_000019'
             assert os.listdir(osp.join(cs, 'leftImg8bit', split, city)) == \
                 [f'{stem}_leftImg8bit.png']
-            assert os.listdir(osp.join(cs, 'gtFine', split, city)) == \
-                [f'{stem}_gtFine_labelIds.png']
+            assert sorted(os.listdir(osp.join(cs, 'gtFine', split,
+                                              city))) == \
+                [f'{stem}_gtFine_instanceIds.png',
+                 f'{stem}_gtFine_labelIds.png']
             img = read(
                 osp.join(cs, 'leftImg8bit', split, city,
                          f'{stem}_leftImg8bit.png'))
@@ -153,6 +155,18 @@ def test_cityscapes_layout(tiny):
             # ego vehicle at the bottom, out-of-roi border
             assert (lab[-3, 1:-1] == VOID_LABEL_ID['ego vehicle']).any()
             assert (lab[:, 0] == VOID_LABEL_ID['out of roi']).all()
+            inst = read(
+                osp.join(cs, 'gtFine', split, city,
+                         f'{stem}_gtFine_instanceIds.png'))
+            assert inst.dtype == np.uint16 and inst.shape == lab.shape
+            # the official encoding: labelId, or labelId * 1000 + k on the
+            # objects of the classes with instances
+            assert (np.where(inst >= 1000, inst // 1000, inst) == lab).all()
+            objects = inst[inst >= 1000]
+            assert set(np.unique(objects // 1000)) <= set(range(24, 34))
+            for label_id in np.unique(objects // 1000):
+                ks = np.unique(objects[objects // 1000 == label_id] % 1000)
+                assert list(ks) == list(range(len(ks)))  # k from 0, dense
 
 
 def test_readme_and_meta(tiny):

@@ -4,6 +4,7 @@ Same flags as MMSegmentation's ``tools/test.py``::
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
         [--show-dir DIR] [--tta] [--cfg-options ...] [--launcher ...]
+        [--cityscapes-format DIR [--cityscapes-eval]]
 
 Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
 shards the test set over processes and gives exactly the single-process
@@ -24,6 +25,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from mmda.apis import load_config
+from mmda.evaluation import add_cityscapes_format
 from mmda.utils import init_distributed
 
 
@@ -34,6 +36,17 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--out', help='directory to save the predicted label maps (PNG)')
+    parser.add_argument(
+        '--cityscapes-format',
+        metavar='DIR',
+        help='write the predictions as Cityscapes result files '
+        '(DIR/<city>/<stem>_leftImg8bit.png holding labelIds; a test split '
+        'without labels gives a test-server submission)')
+    parser.add_argument(
+        '--cityscapes-eval',
+        action='store_true',
+        help='score the --cityscapes-format files with the official '
+        'cityscapesscripts pixel-level evaluation and print its tables')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
@@ -98,6 +111,12 @@ def main(argv=None):
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = osp.abspath(args.out)
         cfg.test_evaluator['keep_results'] = True
+    if args.cityscapes_eval and not args.cityscapes_format:
+        raise ValueError('--cityscapes-eval scores the files of '
+                         '--cityscapes-format DIR: give both')
+    if args.cityscapes_format:
+        cfg = add_cityscapes_format(cfg, args.cityscapes_format,
+                                    evaluate=args.cityscapes_eval)
     init_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()
