@@ -60,7 +60,8 @@ def parse_args(argv=None):
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the config; keys must exist')
+        help='override settings of the config (KEY=VALUE; KEY must '
+        'exist), or add new ones on purpose (+KEY=VALUE)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm'],

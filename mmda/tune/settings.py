@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from mmengine.config import Config
 
 from ..apis.config_loading import (check_cfg_options, did_you_mean,
-                                   load_config)
+                                   load_config, strip_add_prefix)
 from .metrics import check_metric
 from .search_space import (NOT_FOR_OPTUNA, SearchParam, SearchSpaceError,
                            check_keys, parse_search_space)
@@ -123,7 +123,7 @@ class TuneSettings:
         options = dict(self.cfg_options)
         options.update(values)
         check_cfg_options(cfg, options)
-        cfg.merge_from_dict(options)
+        cfg.merge_from_dict(strip_add_prefix(options))
         cfg.pop('tune_cfg', None)
         return cfg
 
