@@ -418,11 +418,14 @@ class _Logger:
 
 
 def test_report_hook():
+    scalars = []
     runner = SimpleNamespace(
         logger=_Logger(),
         iter=200,
         max_iters=800,
         work_dir='/w',
+        visualizer=SimpleNamespace(
+            add_scalars=lambda values, step: scalars.append((step, values))),
         message_hub=SimpleNamespace(
             get_info=lambda key: '/w/iter_200.pth'
             if key == 'last_ckpt' else None))
@@ -451,6 +454,14 @@ def test_report_hook():
         'max_iters': 800,
         'work_dir': '/w'
     }]
+    # and to the trial's visualisation backends
+    assert scalars == [(200, {
+        'tune/mIoU': 35.39,
+        'tune/IoU.road': 90.125,
+        'tune/aAcc': 71.0,
+        'tune/iter': 200,
+        'tune/max_iters': 800
+    })]
     with pytest.raises(KeyError) as err:
         hook.after_val_epoch(runner, {'aAcc': 71.0})
     assert err.value.args[0] == (
@@ -480,7 +491,8 @@ def test_report_hook_sends_each_new_checkpoint_once(tmp_path):
     info = {}
     runner = SimpleNamespace(
         logger=_Logger(), iter=3, max_iters=12, work_dir=str(tmp_path),
-        message_hub=SimpleNamespace(get_info=info.get))
+        message_hub=SimpleNamespace(get_info=info.get),
+        visualizer=SimpleNamespace(add_scalars=lambda values, step: None))
     hook = TuneReportHook(metric='mIoU')
     reports = []
     hook._report = lambda metrics, checkpoint=None: reports.append(

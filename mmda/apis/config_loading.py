@@ -8,6 +8,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 from ..utils import adapt_cfg_to_device
 from ..utils.deepspeed_cfg import holds_several_optimizers
+from .vis_backends import add_vis_backends
 
 
 def did_you_mean(key, candidates, n: int = 3) -> str:
@@ -142,6 +143,7 @@ def load_config(config: str,
     cfg_options = strip_add_prefix(cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    add_vis_backends(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -99,6 +99,9 @@ class TuneReportHook(Hook):
       as a trial's last one means the scheduler stopped it early);
     * ``work_dir``: the trial's work dir.
 
+    The reported numbers also go to the trial's visualisation backends as
+    ``tune/<metric>`` scalars.
+
     The mmengine checkpoint written since the previous report (if any) goes
     with it as a Ray checkpoint: a directory holding it as
     :data:`CHECKPOINT_FILE`, which Ray copies into the trial's storage
@@ -143,10 +146,11 @@ class TuneReportHook(Hook):
             number = _as_float(value)
             if number is not None:
                 report[key] = number
-        report.update(
-            iter=int(runner.iter),
-            max_iters=int(runner.max_iters),
-            work_dir=str(runner.work_dir))
+        report.update(iter=int(runner.iter), max_iters=int(runner.max_iters))
+        # what the search compares, on the trial's dashboards too
+        runner.visualizer.add_scalars(
+            {f'tune/{k}': v for k, v in report.items()}, step=runner.iter)
+        report['work_dir'] = str(runner.work_dir)
         ckpt = runner.message_hub.get_info('last_ckpt')
         if not ckpt or ckpt == self._reported_ckpt or get_rank() != 0 or \
                 self._checkpoint_cls is None:
