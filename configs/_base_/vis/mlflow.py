@@ -5,5 +5,6 @@
 # <work_dir>/<timestamp>/vis_data/, which MLflow >= 3 opens only with
 # MLFLOW_ALLOW_FILE_STORE=true; view them with
 #   mlflow ui --backend-store-uri <that folder>
-# Needs `pip install mlflow` (the `mlflow` extra).
+# Needs the MLflow client (the `mlflow` extra: mlflow-skinny); the UI and
+# server come with the full `mlflow` package.
 mlflow_vis_backend = dict(type='MLflowVisBackend', exp_name='mmda')
