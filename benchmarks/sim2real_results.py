@@ -25,6 +25,11 @@ stored as soon as it finishes, so an interrupted benchmark resumes where it
 stopped. Rows of runs not trained in this call come from the stored results
 and are marked as such.
 
+While runs train, one line per run every ``--progress-interval`` seconds
+(30) shows its iteration, mmengine's ETA and its latest validation mIoU
+(:mod:`run_progress`); the job ends by printing where its table, plot and
+logs are.
+
 Trainers run with one OpenMP thread unless ``OMP_NUM_THREADS`` is set: on a
 2-core machine the trainer and its two dataloader workers otherwise
 oversubscribe the cores and every iteration gets several times slower.
@@ -41,6 +46,9 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from run_progress import ProgressPrinter  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS_DIR = osp.join(ROOT, 'benchmarks', 'results')
@@ -161,8 +169,9 @@ class Benchmark:
     whichever thread asks first while the others wait for it."""
 
     def __init__(self, work_root: str, python: str, max_iters: int,
-                 force: bool, on_result=None):
+                 force: bool, on_result=None, progress=None):
         self.work_root = work_root
+        self.progress = progress
         self.python = python
         self.max_iters = max_iters
         self.force = force
@@ -216,16 +225,25 @@ class Benchmark:
         os.makedirs(work_dir, exist_ok=True)
         env = dict(os.environ)
         env.setdefault('OMP_NUM_THREADS', '1')
+        stdout_log = osp.join(work_dir, 'train_stdout.log')
+        run = f'{name} seed {seed}'
         # the TGCF-DA rows of one seed share its generator stage: one at once
         shared = self._lock(('tgcf_stage_a', seed)) if name in (
             'tgcf', 'tgcf_se') else nullcontext()
-        with shared, open(osp.join(work_dir, 'train_stdout.log'),
-                          'a') as log:
-            for cmd in cmds:
-                print(f'[sim2real] {name} seed {seed}: '
-                      f'{" ".join(relative(c) for c in cmd)}', flush=True)
-                subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
-                               stderr=subprocess.STDOUT, env=env)
+        if self.progress is not None:
+            self.progress.watch(run, work_dir)
+        try:
+            with shared, open(stdout_log, 'a') as log:
+                for cmd in cmds:
+                    print(f'[sim2real] {run}: '
+                          f'{" ".join(relative(c) for c in cmd)}\n'
+                          f'[sim2real] {run}: output in '
+                          f'{relative(stdout_log)}', flush=True)
+                    subprocess.run(cmd, cwd=ROOT, check=True, stdout=log,
+                                   stderr=subprocess.STDOUT, env=env)
+        finally:
+            if self.progress is not None:
+                self.progress.unwatch(run)
         metrics = metrics_of(metrics_dir)
         result = dict(
             name=name,
@@ -470,6 +488,12 @@ def main(argv=None):
         '--max-iters', type=int, default=0, help='override the schedule')
     parser.add_argument('--force', action='store_true', help='retrain')
     parser.add_argument(
+        '--progress-interval',
+        type=float,
+        default=30,
+        help='seconds between the progress lines of the training runs '
+        '(0: none)')
+    parser.add_argument(
         '--results-dir',
         default=RESULTS_DIR,
         help='where the table, json and plot go')
@@ -504,23 +528,40 @@ def main(argv=None):
                 json.dump(ordered, f, indent=1)
             os.replace(tmp, store)
 
+    progress = ProgressPrinter(args.progress_interval, prefix='[sim2real] ')
     bench = Benchmark(osp.join(ROOT, args.work_root), python, args.max_iters,
-                      args.force, on_result=publish)
+                      args.force, on_result=publish, progress=progress)
     tasks = [(name, seed) for seed in args.seeds for name in args.runs]
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    with progress, ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for result in pool.map(lambda t: bench.train(*t), tasks):
             publish(result)  # results read back from a finished work dir
     ordered = OrderedDict((n, rows[n]) for n in RUNS if n in rows)
     table = markdown(ordered, set(args.runs))
-    with open(osp.join(args.results_dir, 'sim2real.md'), 'w') as f:
+    table_path = osp.join(args.results_dir, 'sim2real.md')
+    with open(table_path, 'w') as f:
         f.write(table)
-    if plot_budget(ordered, osp.join(args.results_dir,
-                                     'ripu_budget_vs_miou.png')):
-        print(f'[sim2real] plot: {args.results_dir}/ripu_budget_vs_miou.png')
+    plot = osp.join(args.results_dir, 'ripu_budget_vs_miou.png')
+    plotted = plot_budget(ordered, plot)
     if 'gio_ada' in args.runs:
         render_gio_ada_pictures(bench, min(args.seeds), args.results_dir)
     print()
     print(table)
+    print(where_summary(table_path, store, plot if plotted else None,
+                        [bench.work_dir(n, s) for n, s in tasks]))
+
+
+def where_summary(table: str, store: str, plot, work_dirs) -> str:
+    """The closing lines: where the table, raw numbers, plot and each
+    run's logs are (paths relative to the repository)."""
+    lines = [f'[sim2real] table: {relative(table)}',
+             f'[sim2real] raw numbers: {relative(store)}']
+    if plot:
+        lines.append(f'[sim2real] plot: {relative(plot)}')
+    for work_dir in work_dirs:
+        lines.append(f'[sim2real] logs: {relative(work_dir)}/ '
+                     '(train_stdout.log, <timestamp>/<timestamp>.log, '
+                     '<timestamp>/vis_data/scalars.json)')
+    return '\n'.join(lines)
 
 
 def render_gio_ada_pictures(bench: Benchmark, seed: int,

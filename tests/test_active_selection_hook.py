@@ -456,6 +456,17 @@ def test_e2e_rounds_ledger_and_checkpoint(sim2real_tiny, ra_run):
     assert all(tgt_ce[i] > 0 for i in (3, 4, 5, 6))
     val = [r for r in records if 'mIoU' in r]
     assert len(val) == 1 and 'mIoU16' in val[0]
+    # each round's statistics reached the visualisation backend (here the
+    # local one: scalars.json), at the round's iteration
+    stats = [r for r in records if 'active/new_pixels' in r]
+    assert [(r['step'], r['active/round']) for r in stats] == [(2, 1), (4, 2)]
+    for r, want in zip(stats, ledger.rounds):
+        assert r['active/new_pixels'] == want['new_pixels']
+        assert r['active/labelled_pixels'] == want['labelled_pixels']
+        assert sum(v for k, v in r.items()
+                   if k.startswith('active/new_labels.')) == \
+            want['new_pixels']
+        assert r['active/new_regions'] >= 1
 
 
 def interrupted_copy(ra_run, work_dir, at_iter):

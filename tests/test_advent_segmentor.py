@@ -293,11 +293,13 @@ def test_adversarial_discriminator_hook_schedule():
 
 def test_adversarial_discriminator_hook_logs_window():
     hook = AdversarialDiscriminatorHook(log_interval=2, saturation_acc=0.9)
-    lines = []
+    lines, scalars = [], []
     runner = SimpleNamespace(
         iter=0,
         logger=SimpleNamespace(
-            info=lines.append, warning=lambda m: lines.append('W ' + m)))
+            info=lines.append, warning=lambda m: lines.append('W ' + m)),
+        visualizer=SimpleNamespace(
+            add_scalars=lambda values, step: scalars.append((step, values))))
     for it, acc in ((0, 1.), (1, 0.96)):
         runner.iter = it
         hook.before_train_iter(runner, it)
@@ -313,3 +315,10 @@ def test_adversarial_discriminator_hook_logs_window():
                         'main.acc_src 0.980, main.acc_tgt 0.980, '
                         'adversarial weight 1')
     assert lines[1].startswith('W [discriminator] accuracy above 0.9')
+    # the same window as scalars for the visualisation backends
+    assert scalars == [(2, {
+        'disc/main.acc_src': pytest.approx(0.98),
+        'disc/main.acc_tgt': pytest.approx(0.98),
+        'disc/adversarial_weight': 1.0,
+        'disc/update_share': 1.0,
+    })]

@@ -423,9 +423,13 @@ def make_file_hook(tmp_path, budget_ratio=0.25):
     hook._dataloader = SimpleNamespace(dataset=SimpleNamespace(
         metainfo=dict(classes=('a', 'b', 'c'))))
     hook.annotator.setup(str(tmp_path), ('a', 'b', 'c'))
+    scalars = []  # what reaches the visualisation backends
     runner = SimpleNamespace(
         rank=0, iter=3, work_dir=str(tmp_path),
-        logger=MMLogger.get_instance('test_annotation_exchange'))
+        logger=MMLogger.get_instance('test_annotation_exchange'),
+        visualizer=SimpleNamespace(
+            add_scalars=lambda values, step: scalars.append((step, values)),
+            scalars=scalars))
     return hook, runner
 
 
@@ -465,6 +469,25 @@ def test_hook_pause_and_import_without_training(tmp_path):
     assert hook.ledger.rounds[0]['iter'] == 3
     assert ActiveLabelLedger.load(hook.ledger_root).state_dict() == \
         hook.ledger.state_dict()
+    # the round's statistics reached the visualisation backends
+    from scipy import ndimage
+    n = int(selected.sum())
+    regions = ndimage.label(selected, structure=np.ones((3, 3)))[1]
+    assert regions >= 2  # several windows, some may touch
+    ((step, stats), ) = runner.visualizer.scalars
+    assert step == 3
+    assert stats == {
+        'active/round': 1,
+        'active/new_pixels': n,
+        'active/new_regions': regions,
+        'active/images_with_new_labels': 1,
+        'active/labelled_pixels': n,
+        'active/labelled_share': 100.0 * n / 144,
+        'active/new_labels.a': 0,
+        'active/new_labels.b': n - 1,
+        'active/new_labels.c': 0,
+        'active/new_labels.ignore': 1,
+    }
 
 
 def test_hook_does_not_stop_when_nothing_is_selected(tmp_path):

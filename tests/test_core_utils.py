@@ -9,7 +9,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmda.apis import check_cfg_options, enable_amp, load_config
+from mmda.apis import (check_cfg_options, enable_amp, load_config,
+                       parse_cfg_options, strip_add_prefix)
 from mmda.datasets.label_maps import CITYSCAPES_CLASSES, CLASSES_16
 from mmda.engine.launch import adapt_cfg_to_device, init_distributed
 from mmda.engine.launch.process_group import (_export_slurm_env,
@@ -88,6 +89,52 @@ def test_unknown_key(key, message):
 def test_list_index_and_leaf(key, message):
     with pytest.raises(KeyError, match=message.replace('.', r'\.')):
         check_cfg_options(small_cfg(), {key: 1})
+
+
+def test_added_keys():
+    """``+KEY=VALUE`` adds a key on purpose; a misspelt existing key
+    still fails (with the suggestion and the hint to add)."""
+    cfg = small_cfg()
+    opts = {
+        '+randomness.deterministic': True,  # a new top-level dict
+        '+train_cfg.dynamic_intervals': [(8, 2)],  # a new leaf
+        '+custom_hooks.0.priority': 'LOW',  # inside a list entry
+        'train_cfg.max_iters': 4,
+    }
+    check_cfg_options(cfg, opts)
+    cfg.merge_from_dict(strip_add_prefix(opts))
+    assert cfg.randomness == dict(deterministic=True)
+    assert cfg.train_cfg.dynamic_intervals == [(8, 2)]
+    assert cfg.train_cfg.max_iters == 4 and cfg.train_cfg.val_interval == 5
+    assert cfg.custom_hooks[0].priority == 'LOW'
+    with pytest.raises(KeyError) as info:
+        check_cfg_options(small_cfg(), {'train_cfg.max_iter': 4})
+    assert 'did you mean max_iters' in str(info.value)
+    assert 'to add a new key write +train_cfg.max_iter=VALUE' in str(
+        info.value)
+    with pytest.raises(KeyError, match=r'already has train_cfg\.max_iters; '
+                       "set it without '\\+'"):
+        check_cfg_options(small_cfg(), {'+train_cfg.max_iters': 4})
+    with pytest.raises(KeyError, match='train_cfg.max_iters is a int, not '
+                       'a dict'):
+        check_cfg_options(small_cfg(), {'+train_cfg.max_iters.x': 4})
+    with pytest.raises(KeyError, match='is a list of 2 entries'):
+        check_cfg_options(small_cfg(),
+                          {'+train_dataloader.dataset.pipeline.5.x': 4})
+    with pytest.raises(KeyError, match='gives train_cfg.max_iters twice'):
+        strip_add_prefix({'train_cfg.max_iters': 1,
+                          '+train_cfg.max_iters': 2})
+
+
+def test_load_config_adds_keys(tmp_path):
+    cfg = load_config(
+        RA_CONFIG,
+        parse_cfg_options(['+randomness.deterministic=True',
+                           '+default_hooks.checkpoint.save_best=mIoU']),
+        work_dir=str(tmp_path))
+    assert cfg.randomness.deterministic is True
+    assert cfg.default_hooks.checkpoint.save_best == 'mIoU'
+    assert cfg.default_hooks.checkpoint.type == 'CheckpointHook'
 
 
 def test_load_config(tmp_path, monkeypatch):

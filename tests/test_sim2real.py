@@ -78,7 +78,8 @@ def test_same_seed_any_workers_identical(tiny, tmp_path):
     again = str(tmp_path / 'again')
     generate_sim2real(again, seed=0, workers=2, **TINY)
     a, b = tree_digest(root), tree_digest(again)
-    assert len(a) == 3 * 2 + 3 * 3 + 6 * 2 + 2
+    # gta5 2 files, synthia 3, cityscapes 3 (image, labelIds, instanceIds)
+    assert len(a) == 3 * 2 + 3 * 3 + 6 * 3 + 2
     assert a == b
 
 
@@ -139,8 +140,10 @@ def test_cityscapes_layout(tiny):
             stem = f'{city}_000000_000019'
             assert os.listdir(osp.join(cs, 'leftImg8bit', split, city)) == \
                 [f'{stem}_leftImg8bit.png']
-            assert os.listdir(osp.join(cs, 'gtFine', split, city)) == \
-                [f'{stem}_gtFine_labelIds.png']
+            assert sorted(os.listdir(osp.join(cs, 'gtFine', split,
+                                              city))) == \
+                [f'{stem}_gtFine_instanceIds.png',
+                 f'{stem}_gtFine_labelIds.png']
             img = read(
                 osp.join(cs, 'leftImg8bit', split, city,
                          f'{stem}_leftImg8bit.png'))
@@ -153,6 +156,18 @@ def test_cityscapes_layout(tiny):
             # ego vehicle at the bottom, out-of-roi border
             assert (lab[-3, 1:-1] == VOID_LABEL_ID['ego vehicle']).any()
             assert (lab[:, 0] == VOID_LABEL_ID['out of roi']).all()
+            inst = read(
+                osp.join(cs, 'gtFine', split, city,
+                         f'{stem}_gtFine_instanceIds.png'))
+            assert inst.dtype == np.uint16 and inst.shape == lab.shape
+            # the official encoding: labelId, or labelId * 1000 + k on the
+            # objects of the classes with instances
+            assert (np.where(inst >= 1000, inst // 1000, inst) == lab).all()
+            objects = inst[inst >= 1000]
+            assert set(np.unique(objects // 1000)) <= set(range(24, 34))
+            for label_id in np.unique(objects // 1000):
+                ks = np.unique(objects[objects // 1000 == label_id] % 1000)
+                assert list(ks) == list(range(len(ks)))  # k from 0, dense
 
 
 def test_readme_and_meta(tiny):
@@ -211,6 +226,7 @@ def _labels(root, domain):
     return [
         read(osp.join(d, c, f)) for c in sorted(os.listdir(d))
         for f in sorted(os.listdir(osp.join(d, c)))
+        if f.endswith('_gtFine_labelIds.png')
     ]
 
 

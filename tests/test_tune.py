@@ -418,11 +418,14 @@ class _Logger:
 
 
 def test_report_hook():
+    scalars = []
     runner = SimpleNamespace(
         logger=_Logger(),
         iter=200,
         max_iters=800,
         work_dir='/w',
+        visualizer=SimpleNamespace(
+            add_scalars=lambda values, step: scalars.append((step, values))),
         message_hub=SimpleNamespace(
             get_info=lambda key: '/w/iter_200.pth'
             if key == 'last_ckpt' else None))
@@ -449,14 +452,81 @@ def test_report_hook():
         'aAcc': 71.0,
         'iter': 200,
         'max_iters': 800,
-        'work_dir': '/w',
-        'checkpoint': '/w/iter_200.pth'
+        'work_dir': '/w'
     }]
+    # and to the trial's visualisation backends
+    assert scalars == [(200, {
+        'tune/mIoU': 35.39,
+        'tune/IoU.road': 90.125,
+        'tune/aAcc': 71.0,
+        'tune/iter': 200,
+        'tune/max_iters': 800
+    })]
     with pytest.raises(KeyError) as err:
         hook.after_val_epoch(runner, {'aAcc': 71.0})
     assert err.value.args[0] == (
         "TuneReportHook: the validation reported no 'mIoU' (the metric of "
         'the search); it reported aAcc')
+
+
+class _FakeCheckpoint:
+    """Stands in for ``ray.tune.Checkpoint`` (records what the directory
+    held when reported)."""
+
+    def __init__(self, files):
+        self.files = files
+
+    @classmethod
+    def from_directory(cls, path):
+        return cls({
+            name: open(osp.join(path, name), 'rb').read()
+            for name in os.listdir(path)
+        })
+
+
+def test_report_hook_sends_each_new_checkpoint_once(tmp_path):
+    """The checkpoint written since the last report goes as a Ray
+    checkpoint: a directory holding it as ``checkpoint.pth``, removed from
+    the work dir after the report."""
+    info = {}
+    runner = SimpleNamespace(
+        logger=_Logger(), iter=3, max_iters=12, work_dir=str(tmp_path),
+        message_hub=SimpleNamespace(get_info=info.get),
+        visualizer=SimpleNamespace(add_scalars=lambda values, step: None))
+    hook = TuneReportHook(metric='mIoU')
+    reports = []
+    hook._report = lambda metrics, checkpoint=None: reports.append(
+        (metrics['iter'], checkpoint))
+    hook._checkpoint_cls = _FakeCheckpoint
+    hook.after_val_epoch(runner, {'mIoU': 1.0})  # no checkpoint yet
+    (tmp_path / 'iter_3.pth').write_bytes(b'weights at 3')
+    info['last_ckpt'] = str(tmp_path / 'iter_3.pth')
+    hook.after_val_epoch(runner, {'mIoU': 2.0})
+    runner.iter = 4
+    hook.after_val_epoch(runner, {'mIoU': 3.0})  # the same checkpoint
+    assert [(it, c and c.files) for it, c in reports] == [
+        (3, None), (3, {'checkpoint.pth': b'weights at 3'}), (4, None)]
+    assert sorted(os.listdir(tmp_path)) == ['iter_3.pth']  # no staging
+
+
+def test_hook_finds_no_ray_session_outside_ray():
+    pytest.importorskip('ray')
+    import ray  # noqa: F401  (imported, but no session)
+    from mmda.engine.hooks.tune_report_hook import ray_reporter
+    assert ray_reporter() is None
+
+
+def test_committed_results_hold_relative_paths():
+    results = osp.join(REPO, 'benchmarks', 'results', 'tune_ripu')
+    for name in os.listdir(results):
+        if name.endswith(('.csv', '.json', '.py')):
+            with open(osp.join(results, name)) as f:
+                text = f.read()
+            assert not re.search(r'(^|[\s,"\'])/(work|home|tmp|root)/',
+                                 text), name
+    best = json.loads(open(osp.join(results, 'best.json')).read())
+    assert best['checkpoint'] == f'trials/{best["trial_id"]}/iter_400.pth'
+    assert best['search_work_dir'] == 'work_dirs/tune_ripu_sim2real'
 
 
 def test_multi_process_trials_run_ddp_on_ray_train(tmp_path):
@@ -560,14 +630,16 @@ def test_search_asha_results_and_resume(search):
     assert stopped, rows
     for row in stopped:
         assert int(row['iter']) in (3, 6) and row['max_iters'] == '12'
-        assert not osp.exists(osp.join(row['work_dir'], 'iter_12.pth'))
+        assert not osp.exists(work_dir / row['work_dir'] / 'iter_12.pth')
     completed = [r for r in rows if r['status'] == 'completed']
     assert completed, rows
     for row in rows:
         assert 0.01 <= float(row[TAU]) <= 0.2
         assert float(row[WEIGHT]) in (0.05, 0.1, 0.2, 0.4)
-        assert osp.isfile(row['checkpoint'])
-        assert osp.isfile(osp.join(row['work_dir'], 'trial_config.py'))
+        # paths relative to the search's work dir
+        assert not osp.isabs(row['checkpoint'])
+        assert osp.isfile(work_dir / row['checkpoint'])
+        assert osp.isfile(work_dir / row['work_dir'] / 'trial_config.py')
     for row in completed:
         assert row['iter'] == '12' and row['validations'] == '4'
         assert row['checkpoint'] == osp.join(row['work_dir'], 'iter_12.pth')
@@ -592,6 +664,44 @@ def test_search_asha_results_and_resume(search):
     png = work_dir / 'mIoU_vs_hyperparameters.png'
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert png.stat().st_size > 20000
+
+
+@pytest.mark.slow
+def test_pbt_search_exploits_through_ray_checkpoints(sim2real_tiny):
+    """Population Based Training, 2 trials: at the perturbation the weaker
+    trial continues from the stronger one's Ray checkpoint (copied into
+    its work dir and resumed there) with perturbed values."""
+    work_dir = sim2real_tiny / 'work_dirs' / 'tune_pbt'
+    argv = [
+        TUNE, RIPU, '--search-space'] + SPACE + [
+        '--num-samples', '2', '--scheduler', 'pbt', '--grace-period', '1',
+        '--seed', '0', '--num-cpus', '2', '--work-dir', str(work_dir),
+        '--cfg-options'
+    ] + tiny(max_iters=4, val_interval=2, select_iter=1)
+    out = run_tool(argv, cwd=sim2real_tiny)
+    text = out.stdout + out.stderr
+    rows = _read_csv(work_dir / 'results.csv')
+    assert len(rows) == 2 and {r['status'] for r in rows} == {'completed'}
+    # Ray keeps the reported checkpoints in the trials' storage
+    stored = list((work_dir / 'ray').glob('*/checkpoint_*/checkpoint.pth'))
+    assert stored, text[-3000:]
+    from ray.tune import ExperimentAnalysis
+    analysis = ExperimentAnalysis(str(work_dir / 'ray'))
+    for trial in analysis.trials:
+        assert trial.checkpoint is not None
+    # the exploit: the weaker trial continued from the stronger one's
+    # checkpoint at the perturbation (iteration 2), copied from Ray's
+    # storage into its work dir and resumed there
+    found = re.search(r'\[Exploit\] Cloning trial (\S+) \(score = [\d.]+\) '
+                      r'into trial (\S+)', text)
+    assert found, text[-3000:]
+    donor, target = found.groups()
+    log = _logs(work_dir / 'trials' / target)
+    assert re.search(
+        rf'Load checkpoint from \S+/trials/{target}/ray_restored_{donor}_'
+        r'checkpoint_\d+\.pth', log), log[-3000:]
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert (work_dir / 'trials' / target / 'iter_4.pth').is_file()
 
 
 @pytest.mark.slow
@@ -621,7 +731,7 @@ def test_two_worker_trial_trains_with_ddp(sim2real_tiny):
     (row, ) = _read_csv(work_dir / 'results.csv')
     assert row['status'] == 'completed'
     assert (row['iter'], row['validations']) == ('4', '2')
-    log = _logs(row['work_dir'])
+    log = _logs(work_dir / row['work_dir'])
     assert 'scoring 8 target images on 2 rank(s)' in log
     assert "backend='gloo'" in log or "'backend': 'gloo'" in log
     assert 'best trial' in out.stdout

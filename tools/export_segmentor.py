@@ -14,11 +14,22 @@ receives
   an ``EncoderDecoder`` (nothing else: no discriminator, no optimizer);
 * ``segmentor_config.py``: the config with ``model`` as
   ``type='EncoderDecoder'`` (and the ordinary ``SegDataPreProcessor``), so
-  ``tools/test.py`` or mmseg's own tools and APIs (``init_model``) load the
-  weights strictly.
+  ``tools/test.py`` loads the weights strictly (its datasets, transforms
+  and metric are mmda's: it imports mmda);
+* ``inference_config.py``: only the model and a test pipeline of mmseg's
+  own transforms, for mmseg's ``init_model`` / ``inference_model``. It
+  imports mmda (``custom_imports``) only when the model has mmda parts;
+* ``export_info.json``: what each config needs to load, also printed.
+
+Whether the model loads with mmseg alone depends on its parts: DeepLab-v3+
+(``DepthwiseSeparableASPPHead``) is all mmseg's; DeepLab-v2's
+``DeepLabV2Head`` is mmda's (mmseg 1.x has no DeepLab-v2 head), so such an
+export needs ``import mmda`` (which ``inference_config.py``'s
+``custom_imports`` does when mmda is installed).
 """
 import argparse
 import inspect
+import json
 import os
 import os.path as osp
 import sys
@@ -33,7 +44,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.registry import MODELS
+from mmseg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 
 from mmda.apis import load_segmentor_weights
 from mmda.models import deploy_prefix, segmentor_cfg
@@ -56,6 +67,65 @@ def segmentor_config(cfg: Config) -> ConfigDict:
         preprocessor.type = 'SegDataPreProcessor'
         model.data_preprocessor = preprocessor
     return model
+
+
+#: mmda transforms and their mmseg equivalents for inference (None: drop).
+PLAIN_TRANSFORMS = {
+    'LoadDAImageFromFile': 'LoadImageFromFile',
+    'LoadDAAnnotations': None,  # inference reads no labels
+}
+
+
+def types_in(node):
+    """Every ``type`` string of a nested config."""
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield node['type']
+        for value in node.values():
+            yield from types_in(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from types_in(value)
+
+
+def mmda_types(node, registries) -> list:
+    """The ``type`` names of ``node`` that resolve to mmda classes in any of
+    ``registries`` (what loading it needs mmda for), sorted."""
+    found = set()
+    for name in types_in(node):
+        for registry in registries:
+            cls = registry.get(name)
+            if cls is not None:
+                if cls.__module__.split('.')[0] == 'mmda':
+                    found.add(name)
+                break
+    return sorted(found)
+
+
+def plain_test_pipeline(pipeline) -> list:
+    """The test pipeline with mmseg's transforms instead of mmda's."""
+    out = []
+    for step in pipeline or []:
+        step = dict(step)
+        if step.get('type') in PLAIN_TRANSFORMS:
+            plain = PLAIN_TRANSFORMS[step['type']]
+            if plain is None:
+                continue
+            step = dict(type=plain)
+        out.append(step)
+    return out
+
+
+def inference_config(cfg: Config, model_cfg, needs_mmda: bool) -> Config:
+    """The model and a plain test pipeline (see the module docstring)."""
+    out = dict(
+        default_scope='mmseg',
+        model=model_cfg,
+        test_pipeline=plain_test_pipeline(cfg.get('test_pipeline')))
+    if needs_mmda:
+        out['custom_imports'] = dict(
+            imports=['mmda'], allow_failed_imports=False)
+    return Config(out)
 
 
 def main(argv=None):
@@ -82,9 +152,31 @@ def main(argv=None):
     for key in ('model_wrapper_cfg', 'entropy_rank_dataloader'):
         cfg.pop(key, None)
     cfg.dump(osp.join(args.out_dir, 'segmentor_config.py'))
+    model_needs = mmda_types(model_cfg, [MODELS])
+    infer = inference_config(cfg, model_cfg, bool(model_needs))
+    infer.dump(osp.join(args.out_dir, 'inference_config.py'))
+    info = dict(
+        model_needs_mmda=model_needs,
+        inference_config_needs_mmda=mmda_types(
+            infer._cfg_dict.to_dict(), [MODELS, TRANSFORMS]),
+        segmentor_config_needs_mmda=mmda_types(
+            cfg._cfg_dict.to_dict(), [MODELS, TRANSFORMS, DATASETS,
+                                      METRICS]),
+        loads_with='mmda' if model_needs else 'mmseg alone')
+    with open(osp.join(args.out_dir, 'export_info.json'), 'w') as f:
+        json.dump(info, f, indent=1)
     print(f'exported {len(model.state_dict())} tensors -> '
           f'{args.out_dir}/segmentor.pth '
-          f'(+ segmentor_config.py)')
+          f'(+ segmentor_config.py, inference_config.py)')
+    if model_needs:
+        print(f'the model needs mmda to load: {", ".join(model_needs)} '
+              'are mmda classes; inference_config.py imports mmda '
+              "(custom_imports), so install mmda where it is loaded")
+    else:
+        print('the model loads with mmseg alone: inference_config.py '
+              "needs no mmda (mmseg's init_model / inference_model)")
+    print('segmentor_config.py (tools/test.py) needs mmda for: '
+          f'{", ".join(info["segmentor_config_needs_mmda"]) or "nothing"}')
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ Same flags as MMSegmentation's ``tools/test.py``::
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
         [--show-dir DIR] [--tta] [--cfg-options ...] [--launcher ...]
+        [--cityscapes-format DIR [--cityscapes-eval]]
 
 Prints a progress bar and the per-class IoU table; ``tools/dist_test.sh``
 shards the test set over processes and gives exactly the single-process
@@ -35,6 +36,7 @@ from mmengine.registry import init_default_scope
 
 from mmda.apis import build_runner, load_config
 from mmda.engine.launch import init_distributed
+from mmda.evaluation import add_cityscapes_format
 from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
                          model_class, prediction_mode)
 from mmda.models.utils import unwrap
@@ -49,6 +51,17 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out', help='directory to save the predicted label maps (PNG)')
     parser.add_argument(
+        '--cityscapes-format',
+        metavar='DIR',
+        help='write the predictions as Cityscapes result files '
+        '(DIR/<city>/<stem>_leftImg8bit.png holding labelIds; a test split '
+        'without labels gives a test-server submission)')
+    parser.add_argument(
+        '--cityscapes-eval',
+        action='store_true',
+        help='score the --cityscapes-format files with the official '
+        'cityscapesscripts pixel-level evaluation and print its tables')
+    parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
@@ -61,7 +74,8 @@ def parse_args(argv=None):
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the config; keys must exist')
+        help='override settings of the config (KEY=VALUE; KEY must '
+        'exist), or add new ones on purpose (+KEY=VALUE)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm'],
@@ -144,6 +158,12 @@ def main(argv=None):
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = osp.abspath(args.out)
         cfg.test_evaluator['keep_results'] = True
+    if args.cityscapes_eval and not args.cityscapes_format:
+        raise ValueError('--cityscapes-eval scores the files of '
+                         '--cityscapes-format DIR: give both')
+    if args.cityscapes_format:
+        cfg = add_cityscapes_format(cfg, args.cityscapes_format,
+                                    evaluate=args.cityscapes_eval)
     init_distributed(args.launcher)
     runner = build_runner(cfg)  # strict: a checkpoint must fit the model
     if plain is not None:

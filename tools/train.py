@@ -53,7 +53,8 @@ def parse_args(argv=None):
         nargs='+',
         action=DictAction,
         help='override settings of the config, e.g. '
-        'train_cfg.max_iters=1000; every key must exist in the config')
+        'train_cfg.max_iters=1000 (the key must exist in the config); '
+        '+KEY=VALUE adds a new key, e.g. +randomness.deterministic=True')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm'],

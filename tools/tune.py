@@ -2,7 +2,8 @@
 
     python tools/tune.py CONFIG \\
         [--search-space 'KEY=FN(ARGS)' ...] [--metric mIoU] [--mode max] \\
-        [--scheduler asha|fifo] [--grace-period N] [--reduction-factor F] \\
+        [--scheduler asha|fifo|pbt] [--grace-period N] \\
+        [--reduction-factor F] \\
         [--search random|optuna] [--seed S] [--num-samples N] \\
         [--max-concurrent N] [--cpus-per-trial C] [--gpus-per-trial G] \\
         [--workers-per-trial W] [--work-dir DIR] [--resume] \\
@@ -90,12 +91,15 @@ def parse_args(argv=None):
     space.add_argument('--mode', choices=['max', 'min'])
     space.add_argument(
         '--scheduler',
-        choices=['asha', 'fifo'],
-        help='asha: stop weak trials early (default); fifo: never')
+        choices=['asha', 'fifo', 'pbt'],
+        help='asha: stop weak trials early (default); fifo: never; pbt: '
+        'Population Based Training (weak trials continue from a strong '
+        "trial's checkpoint with perturbed values)")
     space.add_argument(
         '--grace-period',
         type=int,
-        help='ASHA: validations before a trial may be stopped (1)')
+        help='ASHA: validations before a trial may be stopped; PBT: '
+        'validations between perturbations (1)')
     space.add_argument(
         '--reduction-factor',
         type=float,

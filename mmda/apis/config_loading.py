@@ -9,6 +9,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 from ..engine.launch import adapt_cfg_to_device
 from ..engine.strategies import holds_several_optimizers
+from .vis_backends import add_vis_backends
 
 
 def did_you_mean(key, candidates, n: int = 3) -> str:
@@ -107,22 +108,77 @@ def check_top_level_keys(cfg: Config, config: str) -> None:
                 f'[{key!r}]')
 
 
+#: Prefix of a ``--cfg-options`` key that adds a new entry on purpose.
+ADD_PREFIX = '+'
+
+
+def _check_added_key(cfg: Config, dotted: str) -> None:
+    """``+KEY``: KEY must not exist yet, and the part of its path that
+    exists must lead through dicts (new levels are created)."""
+    if missing_cfg_key(cfg, dotted) is None:
+        raise KeyError(f'--cfg-options {ADD_PREFIX}{dotted}: the config '
+                       f'already has {dotted}; set it without '
+                       f'{ADD_PREFIX!r}')
+    node = cfg._cfg_dict
+    walked = []
+    for part in dotted.split('.')[:-1]:
+        if isinstance(node, (list, tuple)) and part.isdigit() and \
+                int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                return  # a new level: merge_from_dict creates it
+            node = node[part]
+        else:
+            reason, _ = missing_cfg_key(cfg, '.'.join(walked + [part]))
+            raise KeyError(f'--cfg-options {ADD_PREFIX}{dotted}: {reason}')
+        walked.append(part)
+    if not isinstance(node, dict):
+        raise KeyError(f'--cfg-options {ADD_PREFIX}{dotted}: '
+                       f'{".".join(walked)} is a {type(node).__name__}, '
+                       'not a dict')
+
+
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
-    """Refuse ``--cfg-options`` keys that the config does not have.
+    """Refuse ``--cfg-options`` keys that the config does not have, unless
+    they are added on purpose with a leading ``+``.
 
     mmengine merges unknown keys silently, so a typo such as
     ``train_cfg.max_iter=10`` would train with the default schedule. Every
     dotted key must name an existing entry; list entries are addressed by
-    index (``train_dataloader.dataset.pipeline.1.scale``).
+    index (``train_dataloader.dataset.pipeline.1.scale``). A key written
+    ``+KEY=VALUE`` (e.g. ``+randomness.deterministic=True``,
+    ``+default_hooks.checkpoint.save_best=mIoU``) adds a new entry: it
+    must not exist yet, and missing dict levels on its path are created.
 
     Raises:
-        KeyError: naming the first unknown key and close matches.
+        KeyError: naming the first unknown key and close matches (or why
+            an added key cannot be added).
     """
     for dotted in options or {}:
+        if dotted.startswith(ADD_PREFIX):
+            _check_added_key(cfg, dotted[len(ADD_PREFIX):])
+            continue
         missing = missing_cfg_key(cfg, dotted)
         if missing:
             reason, suggestion = missing
-            raise KeyError(f'--cfg-options {dotted}: {reason}{suggestion}')
+            raise KeyError(f'--cfg-options {dotted}: {reason}{suggestion}; '
+                           f'to add a new key write {ADD_PREFIX}{dotted}='
+                           'VALUE')
+
+
+def strip_add_prefix(options: Optional[dict]) -> Optional[dict]:
+    """``--cfg-options`` as mmengine merges them: ``+KEY`` -> ``KEY``
+    (after :func:`check_cfg_options`)."""
+    if not options:
+        return options
+    out = {}
+    for key, value in options.items():
+        plain = key[len(ADD_PREFIX):] if key.startswith(ADD_PREFIX) else key
+        if plain in out:
+            raise KeyError(f'--cfg-options gives {plain} twice')
+        out[plain] = value
+    return out
 
 
 def parse_cfg_options(options: Optional[List[str]]) -> Optional[dict]:
@@ -149,8 +205,10 @@ def load_config(config: str,
     cfg = Config.fromfile(config)
     check_top_level_keys(cfg, config)
     check_cfg_options(cfg, cfg_options)
+    cfg_options = strip_add_prefix(cfg_options)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    add_vis_backends(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

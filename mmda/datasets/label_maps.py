@@ -35,6 +35,11 @@ CITYSCAPES_PALETTE = ((128, 64, 128), (244, 35, 232), (70, 70, 70),
 CITYSCAPES_LABEL_IDS = (7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26,
                         27, 28, 31, 32, 33)
 
+#: labelIds of the classes with instances (``hasInstances`` in
+#: ``labels.py``): person, rider, car, truck, bus, caravan, trailer, train,
+#: motorcycle, bicycle.
+CITYSCAPES_INSTANCE_LABEL_IDS = tuple(range(24, 34))
+
 #: Every labelId Cityscapes defines (``-1`` is "license plate").
 CITYSCAPES_ALL_LABEL_IDS = tuple(range(-1, 34))
 

@@ -42,7 +42,7 @@ from .writers import (CITYSCAPES_CITIES, CityscapesWriter, DatasetWriter,
 
 #: Generator version, written to the README and the metadata. Bump it when
 #: the output of a given seed changes.
-VERSION = '1.0'
+VERSION = '1.1'  # 1.1: Cityscapes gtFine_instanceIds
 
 #: Code of each generated split in the per-image seed.
 DOMAIN_CODES: Dict[str, int] = {

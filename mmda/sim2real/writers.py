@@ -18,7 +18,12 @@ SYNTHIA    ``synthia/RGB/0000001.png`` (RGB),           16-bit, 3 channels:
 Cityscapes ``cityscapes/leftImg8bit/<split>/<city>/``   8-bit, 1 channel,
            ``<city>_<seq>_<frame>_leftImg8bit.png``,    Cityscapes labelIds
            ``cityscapes/gtFine/<split>/<city>/``
-           ``<city>_<seq>_<frame>_gtFine_labelIds.png``
+           ``<city>_<seq>_<frame>_gtFine_labelIds.png``,
+           ``<city>_<seq>_<frame>_gtFine_instanceIds.png``  16-bit, 1 channel:
+                                                        labelId, or
+                                                        labelId * 1000 + k
+                                                        for the k-th object
+                                                        of an instance class
 ========== ============================================ =====================
 
 PNG files are written with OpenCV (BGR order on disk is RGB in the file, as
@@ -31,7 +36,8 @@ from typing import Dict, Sequence, Tuple
 import cv2
 import numpy as np
 
-from mmda.datasets.label_maps import (CITYSCAPES_LABEL_IDS,
+from mmda.datasets.label_maps import (CITYSCAPES_INSTANCE_LABEL_IDS,
+                                      CITYSCAPES_LABEL_IDS,
                                       SYNTHIA_RAW_CLASSES,
                                       SYNTHIA_RAW_TO_TRAIN_ID)
 from .canvas import MAX_DEPTH, VOID_LABEL_ID
@@ -72,6 +78,25 @@ def scene_to_synthia(scene: Scene) -> np.ndarray:
     raw = LABEL_ID_TO_SYNTHIA_LUT[scene.label]
     raw[scene.marking] = SYNTHIA_LANEMARKING
     return raw
+
+
+def cityscapes_instance_ids(scene: Scene) -> np.ndarray:
+    """The Cityscapes ``gtFine_instanceIds`` map (uint16) of a scene.
+
+    As in the official annotations (``json2instanceImg.py`` of
+    cityscapesScripts): a pixel of an object of a class with instances
+    (person, rider, car, ...) holds ``labelId * 1000 + k``, ``k`` counting
+    that class's objects of the image from 0; every other pixel holds its
+    labelId.
+    """
+    out = scene.label.astype(np.uint16)
+    has_instance = np.isin(scene.label, CITYSCAPES_INSTANCE_LABEL_IDS) & (
+        scene.instance > 0)
+    for label_id in np.unique(scene.label[has_instance]):
+        mask = has_instance & (scene.label == label_id)
+        ids, inverse = np.unique(scene.instance[mask], return_inverse=True)
+        out[mask] = int(label_id) * 1000 + inverse.reshape(-1)
+    return out
 
 
 def depth_to_centimetres(depth: np.ndarray) -> np.ndarray:
@@ -179,9 +204,12 @@ def cityscapes_stem(index: int, count: int,
 
 
 class CityscapesWriter(DatasetWriter):
-    """``leftImg8bit/<split>/<city>/<stem>_leftImg8bit.png`` and
+    """``leftImg8bit/<split>/<city>/<stem>_leftImg8bit.png``,
     ``gtFine/<split>/<city>/<stem>_gtFine_labelIds.png`` (8-bit labelIds,
-    ego vehicle and out-of-roi border included).
+    ego vehicle and out-of-roi border included) and
+    ``<stem>_gtFine_instanceIds.png`` (16-bit, see
+    :func:`cityscapes_instance_ids`; cityscapesScripts' pixel-level
+    evaluation reads it for its instance-weighted iIoU).
 
     Args:
         root: Output root.
@@ -203,9 +231,12 @@ class CityscapesWriter(DatasetWriter):
             image=osp.join(self.root, 'leftImg8bit', self.split, city,
                            f'{stem}_leftImg8bit.png'),
             label=osp.join(self.root, 'gtFine', self.split, city,
-                           f'{stem}_gtFine_labelIds.png'))
+                           f'{stem}_gtFine_labelIds.png'),
+            instance=osp.join(self.root, 'gtFine', self.split, city,
+                              f'{stem}_gtFine_instanceIds.png'))
 
     def write(self, index, image, scene):
         paths = self.paths(index)
         _write_rgb(paths['image'], image)
         _imwrite(paths['label'], scene.label)
+        _imwrite(paths['instance'], cityscapes_instance_ids(scene))

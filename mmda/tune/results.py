@@ -13,7 +13,8 @@
   ``tools/train.py`` (the searched config with the fixed ``--cfg-options``
   and the trial's values; no work dir, no ``tune_cfg``);
 * ``best.json``: the best trial, its values, metric, checkpoint and work
-  dir;
+  dir (relative to the search's work dir), and the search's work dir
+  (relative to the directory the search was started from);
 * ``<metric>_vs_hyperparameters.png``: the metric of every trial against
   each searched hyper-parameter.
 
@@ -149,8 +150,7 @@ def collect_trials(settings: TuneSettings) -> List[TrialRecord]:
                 iter=None if it is None else int(it),
                 max_iters=None if max_iters is None else int(max_iters),
                 validations=len(history),
-                checkpoint=_last_checkpoint(work_dir,
-                                            last.get('checkpoint', '')),
+                checkpoint=_last_checkpoint(work_dir, ''),
                 work_dir=work_dir,
                 error=str(error).strip().splitlines()[-1] if error else '',
                 history=history))
@@ -172,6 +172,12 @@ def select_best(records: List[TrialRecord],
     return pick(pool, key=lambda r: r.metric)
 
 
+def relative_path(path: str, start: str) -> str:
+    """``path`` relative to ``start`` (a committed result must not hold the
+    machine's absolute paths); empty stays empty."""
+    return osp.relpath(path, start) if path else ''
+
+
 def write_csv(records: List[TrialRecord], settings: TuneSettings,
               path: str) -> None:
     metric = settings.metric
@@ -187,7 +193,8 @@ def write_csv(records: List[TrialRecord], settings: TuneSettings,
             values = [r.params.get(k) for k in keys]
             writer.writerow([r.trial_id, r.status] + values + [
                 r.metric, r.best_metric, r.iter, r.max_iters, r.validations,
-                r.checkpoint, r.work_dir, r.error
+                relative_path(r.checkpoint, settings.work_dir),
+                relative_path(r.work_dir, settings.work_dir), r.error
             ])
 
 
@@ -338,9 +345,13 @@ def write_results(settings: TuneSettings,
         summary = asdict(best)
         summary.pop('history')
         summary.update(
+            checkpoint=relative_path(best.checkpoint, settings.work_dir),
+            work_dir=relative_path(best.work_dir, settings.work_dir),
             metric_name=settings.metric,
             mode=settings.mode,
-            config=out['best_config'])
+            config=relative_path(out['best_config'], settings.work_dir),
+            search_work_dir=relative_path(settings.work_dir,
+                                          settings.launch_dir))
         with open(out['best_json'], 'w') as f:
             json.dump(summary, f, indent=2)
     return out

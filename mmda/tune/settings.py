@@ -28,14 +28,14 @@ from typing import Any, Dict, List, Mapping, Optional
 from mmengine.config import Config
 
 from ..apis.config_loading import (check_cfg_options, did_you_mean,
-                                   load_config)
+                                   load_config, strip_add_prefix)
 from ..utils.atomic_write import atomic_write_json
 from .metrics import check_metric
 from .search_space import (NOT_FOR_OPTUNA, SearchParam, SearchSpaceError,
                            check_keys, parse_search_space)
 
 SETTINGS_FILE = 'settings.json'
-SCHEDULERS = ('asha', 'fifo')
+SCHEDULERS = ('asha', 'fifo', 'pbt')
 SEARCHES = ('random', 'optuna')
 MODES = ('max', 'min')
 
@@ -59,8 +59,12 @@ class TuneSettings:
             mean what they mean to ``tools/train.py``.
         metric (str): Validation metric to optimise. Defaults to ``mIoU``.
         mode (str): ``max`` or ``min``.
-        scheduler (str): ``asha`` (early stopping) or ``fifo`` (none).
-        grace_period (int): ASHA: validations before a trial may be stopped.
+        scheduler (str): ``asha`` (early stopping), ``fifo`` (none) or
+            ``pbt`` (Population Based Training: every ``grace_period``
+            validations the weaker trials continue from a stronger trial's
+            checkpoint with perturbed values).
+        grace_period (int): ASHA: validations before a trial may be stopped;
+            PBT: validations between perturbations.
         reduction_factor (float): ASHA: keep the best 1 / reduction_factor
             of the trials at each rung.
         search (str): ``random`` (Ray's random / grid sampling) or
@@ -124,7 +128,7 @@ class TuneSettings:
         options = dict(self.cfg_options)
         options.update(values)
         check_cfg_options(cfg, options)
-        cfg.merge_from_dict(options)
+        cfg.merge_from_dict(strip_add_prefix(options))
         cfg.pop('tune_cfg', None)
         return cfg
 
@@ -190,19 +194,27 @@ def check_schedule(settings: TuneSettings, cfg: Config) -> None:
         TuneSettingsError: ASHA on a config without ``train_cfg.max_iters``,
             or searching the schedule itself under ASHA.
     """
-    if settings.scheduler != 'asha':
+    if settings.scheduler == 'fifo':
         return
+    name = settings.scheduler
     train_cfg = cfg.get('train_cfg') or {}
     if 'max_iters' not in train_cfg:
         raise TuneSettingsError(
-            'scheduler asha compares trials at training iterations and '
+            f'scheduler {name} compares trials at training iterations and '
             'needs an iteration-based train_cfg (train_cfg.max_iters); use '
             '--scheduler fifo for this config')
     for key in ('train_cfg.max_iters', 'train_cfg.val_interval'):
         if any(p.key == key for p in settings.params):
             raise TuneSettingsError(
-                f'{key} cannot be searched with scheduler asha (its rungs '
-                'are training iterations); use --scheduler fifo')
+                f'{key} cannot be searched with scheduler {name} (it '
+                'compares trials at training iterations); use --scheduler '
+                'fifo')
+    if name == 'pbt':
+        if settings.search != 'random':
+            raise TuneSettingsError(
+                'scheduler pbt picks the values itself: it runs with '
+                '--search random only')
+        return
     max_iters = train_cfg['max_iters']
     val_interval = train_cfg.get('val_interval', 1000)
     if settings.grace_period * val_interval >= max_iters:

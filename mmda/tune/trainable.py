@@ -12,8 +12,11 @@ Ray Tune calls :func:`run_trial` with the values it sampled. The trial
 2. trains it as ``tools/train.py`` does
    (:func:`mmda.apis.build_runner_from_args`), in the directory the search
    was started from, so the config's relative paths (``data_root``) mean
-   the same. A trial whose work dir has a ``last_checkpoint`` (a resumed
-   search) resumes from it instead of starting again;
+   the same. A trial that Ray gives a checkpoint (``tune.get_checkpoint()``:
+   a restored search, or Population Based Training exploiting another
+   trial) resumes from the mmengine checkpoint inside it (see
+   :class:`~mmda.engine.TuneReportHook`); a trial whose work dir has a
+   ``last_checkpoint`` resumes from that; any other starts;
 3. with ``workers_per_trial > 1``, trains with DDP on that many Ray Train
    workers (a ``TorchTrainer`` inside the trial: gloo on CPU, nccl with
    one GPU per worker), every rank reporting through Ray Train's
@@ -24,8 +27,10 @@ signal handlers: the trial config's :class:`~mmda.engine.PreemptionHook`
 listens to no signal (Ray stops trials; a resumed search resumes them from
 their checkpoints).
 """
+import glob
 import os
 import os.path as osp
+import shutil
 import time
 from typing import Dict, Mapping, Optional
 
@@ -33,11 +38,14 @@ from mmengine.config import Config
 
 from ..apis import build_runner_from_args
 from ..engine.hooks.preemption_hook import add_preemption_hook
+from ..engine.hooks.tune_report_hook import checkpoint_file
 from ..engine.launch import process_group_backend
 from .search_space import sampled_values
 from .settings import TuneSettings
 
 TRIAL_CONFIG = 'trial_config.py'
+#: Name prefix of a checkpoint Ray handed a trial (in its work dir).
+RESTORED_PREFIX = 'ray_restored_'
 
 
 def _type_name(hook) -> str:
@@ -74,14 +82,44 @@ def write_trial_config(settings: TuneSettings, values: Mapping,
 def train_trial(config: str,
                 work_dir: str,
                 launch_dir: str,
-                resume: bool,
+                resume,
                 launcher: str = 'none') -> None:
-    """Train a trial's config like ``tools/train.py`` (from ``launch_dir``,
-    resuming from its ``last_checkpoint`` when ``resume``)."""
+    """Train a trial's config like ``tools/train.py`` (from ``launch_dir``;
+    ``resume``: False, True for the work dir's ``last_checkpoint``, or the
+    path of a checkpoint to resume from)."""
     os.chdir(launch_dir)
     runner = build_runner_from_args(
-        config, work_dir=work_dir, launcher=launcher, resume=resume)
+        config,
+        work_dir=work_dir,
+        launcher=launcher,
+        resume=bool(resume),
+        cfg_options=(dict(load_from=resume)
+                     if isinstance(resume, str) else None))
     runner.train()
+
+
+def checkpoint_from_ray(work_dir: str) -> Optional[str]:
+    """The checkpoint Ray hands this trial (a restored search, a paused
+    trial, PBT exploiting another trial), copied into its work dir as
+    ``ray_restored_<trial>_<checkpoint dir>.pth`` (named after where Ray
+    stored it: the trial it comes from; an earlier one is removed); None
+    when Ray gives none."""
+    from ray import tune
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is None:
+        return None
+    where = osp.normpath(checkpoint.path)
+    name = (f'{RESTORED_PREFIX}{osp.basename(osp.dirname(where))}_'
+            f'{osp.basename(where)}.pth')
+    os.makedirs(work_dir, exist_ok=True)
+    staged = osp.join(work_dir, f'.{name}.tmp')
+    with checkpoint.as_directory() as directory:
+        shutil.copyfile(checkpoint_file(directory), staged)
+    for old in glob.glob(osp.join(work_dir, RESTORED_PREFIX + '*.pth')):
+        os.remove(old)
+    target = osp.join(work_dir, name)
+    os.replace(staged, target)
+    return target
 
 
 def _ddp_worker(loop_config: Dict) -> None:
@@ -136,7 +174,8 @@ def run_trial(config: Dict, settings: TuneSettings) -> None:
     from ray.tune.integration.ray_train import TuneReportCallback
     trial_id = tune.get_context().get_trial_id()
     work_dir = osp.join(settings.trials_dir, trial_id)
-    resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
+    resume = checkpoint_from_ray(work_dir) or osp.isfile(
+        osp.join(work_dir, 'last_checkpoint'))
     stamp = time.strftime('%Y%m%d_%H%M%S')
     path = write_trial_config(settings,
                               sampled_values(config, settings.params),

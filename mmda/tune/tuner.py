@@ -9,6 +9,11 @@
   ``grace_period * val_interval * reduction_factor ** k`` iterations, when
   its metric is not in the best ``1 / reduction_factor`` of the trials
   that reached the rung; ``fifo`` runs every trial to the end.
+  PBT (``--scheduler pbt``) perturbs every ``grace_period`` validations:
+  the weakest quarter of the trials (at least one) continue from the
+  checkpoint of a trial of the strongest quarter (a Ray checkpoint, see
+  :class:`~mmda.engine.TuneReportHook`) with values resampled or perturbed
+  from the search space.
 * Searcher: Ray's random / grid sampling, or Optuna's TPE.
 * Resources: a one-process trial holds ``cpus_per_trial`` CPUs and
   ``gpus_per_trial`` GPUs; a multi-process trial's driver holds none (its
@@ -61,12 +66,21 @@ def init_ray(address: Optional[str] = None,
 
 
 def build_scheduler(settings: TuneSettings, cfg):
-    """ASHA on ``iter`` (see the module docstring), or None for FIFO."""
-    if settings.scheduler != 'asha':
+    """ASHA or PBT on ``iter`` (see the module docstring), or None for
+    FIFO."""
+    if settings.scheduler == 'fifo':
         return None
-    from ray.tune.schedulers import ASHAScheduler
     train_cfg = cfg.train_cfg
     val_interval = train_cfg.get('val_interval', 1000)
+    if settings.scheduler == 'pbt':
+        from ray.tune.schedulers import PopulationBasedTraining
+        return PopulationBasedTraining(
+            time_attr=TIME_ATTR,
+            perturbation_interval=settings.grace_period * val_interval,
+            hyperparam_mutations={p.key: p.to_ray()
+                                  for p in settings.params},
+            synch=True)
+    from ray.tune.schedulers import ASHAScheduler
     return ASHAScheduler(
         time_attr=TIME_ATTR,
         max_t=train_cfg.max_iters,
@@ -152,6 +166,9 @@ def build_tuner(settings: TuneSettings, resume: bool = False):
         run_config=tune.RunConfig(
             name=osp.basename(settings.experiment_dir),
             storage_path=osp.dirname(settings.experiment_dir),
+            # the Ray checkpoints of TuneReportHook: the latest two per
+            # trial (PBT and a restored search need the latest)
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
             verbose=1))
 
 

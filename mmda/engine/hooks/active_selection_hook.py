@@ -15,6 +15,7 @@ from ...active.annotators import AnnotationRequest, BaseAnnotator
 from ...active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                     ActiveLabelLedger, decode_map,
                                     encode_map)
+from ...active.round_stats import RoundStatistics
 from ...active.strategies import BaseAcquisitionStrategy
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
@@ -487,12 +488,17 @@ class ActiveSelectionHook(Hook):
         dataloader = self._get_dataloader(runner)
         new_pixels = 0
         drawn = []
+        stats = RoundStatistics(self._classes(runner), round_no)
         for key, new_map in maps:
+            old = self.ledger.get(key) if key in self.ledger else None
             if len(drawn) < self.num_vis:  # the old map, for the overlay
-                old = self.ledger.get(key) if key in self.ledger else None
                 drawn.append((key, old))
+            if rank == 0:
+                stats.add(old, new_map)
             new_pixels += self.ledger.update(key, new_map)
         record = self.ledger.close_round(iteration, new_pixels)
+        if rank == 0:  # to every visualisation backend, as scalars
+            runner.visualizer.add_scalars(stats.scalars(), step=iteration)
         self._publish(runner)
         if rank == 0 and self.num_vis > 0:
             self._draw(dataloader.dataset, drawn, round_no)

@@ -127,6 +127,11 @@ class AdversarialDiscriminatorHook(Hook):
             f'[discriminator] iter {runner.iter + 1}: {self._updates}/'
             f'{self._iters} updates, accuracy {parts or "n/a"}, adversarial '
             f'weight {weight:g}')
+        # the window's means to every visualisation backend, as scalars
+        scalars = {f'disc/{k[len("disc."):]}': v for k, v in means.items()}
+        scalars['disc/adversarial_weight'] = weight
+        scalars['disc/update_share'] = self._updates / max(self._iters, 1)
+        runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
         if (means and not self._warned
                 and min(means.values()) > self.saturation_acc):
             self._warned = True
