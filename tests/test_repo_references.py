@@ -6,7 +6,7 @@ Every text file under the repository's own directories is scanned for
 * Markdown documents by name (``docs/methods.md#ripu``, ``README.md``, a
   bare ``NAME.md``) and the anchors after them;
 * relative Markdown links (``[text](../configs/ripu/)``) in ``.md`` files;
-* repository paths (``mmda/utils/atomic_dir.py``, ``configs/ripu/``; a
+* repository paths (``mmda/utils/atomic_write.py``, ``configs/ripu/``; a
   path of another repository is cited as ``owner/name:path``);
 * dotted module paths (``mmda.engine.hooks``, ``:class:`~mmda.models.RIPU```)
   in code, comments and docstrings: the longest importable module prefix
