@@ -1,9 +1,9 @@
-# RIPU's SYNTHIA -> Cityscapes in the 16-class protocol recipe (docs/methods.md#ripu) on any
-# EncoderDecoder model base: the data, runtime and 62.5k-horizon schedule
-# stopped at 40k with the method's parts (./ripu.py) taken into them,
-# selection scored on one full-resolution image at a time.
-# (a 16-class model base; the RA normaliser defaults to ln C = ln 16, the
-# original's hard-coded ln 19 is normalizer=2.9444389791664403 in the hook)
+# RIPU's SYNTHIA -> Cityscapes recipe in the 16-class protocol
+# (docs/methods.md#ripu) on any 16-class EncoderDecoder model base: the
+# data, runtime and 62.5k-horizon schedule stopped at 40k with the method's
+# parts (./ripu.py) taken into them, selection scored on one full-resolution
+# image at a time. The RA normaliser defaults to ln C = ln 16; the
+# original's hard-coded ln 19 is normalizer=2.9444389791664403 in the hook.
 # An experiment names its model base and takes the model:
 #
 #   _base_ = ['../_base_/models/<model>.py',
