@@ -8,7 +8,10 @@
 # once of 1 CPU each. tools/train.py trains this config as the plain
 # self-ensembling config on that schedule (tune_cfg is only read by
 # tools/tune.py).
-_base_ = './self-ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+_base_ = [
+    './self-ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    '../_base_/tune_asha.py',
+]
 max_iters = 400
 val_interval = 100
 param_scheduler = [
@@ -28,14 +31,4 @@ tune_cfg = dict(
     search_space={
         'model.consistency_loss.loss_weight': 'loguniform(0.3, 30)',
         'custom_hooks.0.alpha': 'choice(0.9, 0.99, 0.999)',
-    },
-    metric='mIoU',
-    mode='max',
-    num_samples=8,
-    max_concurrent=2,
-    cpus_per_trial=1,
-    scheduler='asha',
-    grace_period=1,
-    reduction_factor=3,
-    search='random',
-    seed=0)
+    })
