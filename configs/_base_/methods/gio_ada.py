@@ -10,10 +10,14 @@
 # mmengine refuses one key in two bases, so the parts are named
 # `gio_ada_*` and a schedule takes them out of its bases:
 #
+#   custom_hooks = _base_.pop('gio_ada_custom_hooks')
 #   optim_wrapper = dict(_delete_=True, **_base_.pop('gio_ada_optim_wrapper'))
 #   optim_wrapper['segmentor'].optimizer.lr = <the segmentor's lr>
 #   optim_wrapper['depth_head'].optimizer.lr = <10x>
-#   custom_hooks = _base_.pop('gio_ada_custom_hooks')
+gio_ada_custom_hooks = [
+    dict(type='AdversarialDiscriminatorHook', update_interval=1,
+         warmup_iters=0, log_interval=50)
+]
 __sgd = dict(type='SGD', momentum=0.9, weight_decay=5e-4)
 gio_ada_optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
@@ -28,7 +32,3 @@ gio_ada_optim_wrapper = dict(
     generator=dict(
         type='OptimWrapper',
         optimizer=dict(type='Adam', lr=2e-4, betas=(0.5, 0.999))))
-gio_ada_custom_hooks = [
-    dict(type='AdversarialDiscriminatorHook', update_interval=1,
-         warmup_iters=0, log_interval=50)
-]
