@@ -1,6 +1,7 @@
-# AdvEnt's / MinEnt's schedule (METHODS.md §2): the DeepLab-v2 recipe of
-# ./sgd_poly_62k_stop40k.py (SGD 2.5e-4, momentum 0.9, wd 5e-4, poly 0.9)
-# with both classifiers at 10x lr, over a 250k horizon, stopped at 120k.
+# AdvEnt's / MinEnt's schedule (docs/methods.md#advent): the DeepLab-v2
+# recipe of ./sgd_poly_62k_stop40k.py (SGD 2.5e-4, momentum 0.9, wd 5e-4,
+# poly 0.9) with both classifiers at 10x lr, over a 250k horizon, stopped
+# at 120k.
 # AdvEnt adds its discriminators' optimizer and hook
 # (../methods/advent.py).
 _base_ = './sgd_poly_62k_stop40k.py'
