@@ -13,4 +13,4 @@ _base_ = [
     '../schedules/sgd_poly_plca_gta5.py',
     './plca.py',
 ]
-plca_model = dict(lovasz_loss=dict(loss_weight=3.0))
+plca_model = dict(lovasz_loss=dict(loss_weight=0.75 * 2 * 2))
