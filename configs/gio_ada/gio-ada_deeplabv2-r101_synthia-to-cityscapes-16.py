@@ -16,17 +16,12 @@ model = dict(
     generator=dict(num_classes=num_classes),
     discriminator=dict(
         discriminators=dict(output=dict(in_channels=num_classes + 1))))
-source_depth_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='LoadDAAnnotations'),
-    dict(
-        type='LoadDepthMap',
-        convention='synthia',
-        scale=0.01,
-        invalid_value=65535),
-    dict(type='Resize', scale=(1280, 760), keep_ratio=False),
-    dict(type='PackSegInputs'),
-]
+# the base's SYNTHIA source pipeline with the depth maps (after the
+# annotations, before the resize to 1280x760)
+source_depth_pipeline = _base_.source_pipeline[:2] + [
+    dict(type='LoadDepthMap', convention='synthia', scale=0.01,
+         invalid_value=65535)
+] + _base_.source_pipeline[2:]
 train_dataloader = dict(
     dataset=dict(
         source=dict(with_depth=True, pipeline=source_depth_pipeline)))

@@ -5,12 +5,6 @@
 # ./plca_deeplabv2-r101_gta5-to-cityscapes.py.
 _base_ = [
     '../_base_/models/deeplabv2_r101_caffe_syncbn.py',
-    '../_base_/datasets/plca_gta5_to_cityscapes.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/sgd_poly_plca_gta5.py',
-    '../_base_/methods/plca.py',
+    '../_base_/methods/plca_gta5_to_cityscapes.py',
 ]
-# The official Lovasz weight 0.75 x 2 GPUs x ITER_SIZE 2 (the code scales
-# it by world size and accumulation; here it is a plain weight)
 model = _base_.pop('plca_model')
-model['lovasz_loss']['loss_weight'] = 3.0

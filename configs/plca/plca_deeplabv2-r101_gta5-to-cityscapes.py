@@ -8,12 +8,6 @@
 # at 730x1460 with test-time aggregation.
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
-    '../_base_/datasets/plca_gta5_to_cityscapes.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/sgd_poly_plca_gta5.py',
-    '../_base_/methods/plca.py',
+    '../_base_/methods/plca_gta5_to_cityscapes.py',
 ]
-# The official Lovasz weight 0.75 x 2 GPUs x ITER_SIZE 2 (the code scales
-# it by world size and accumulation; here it is a plain weight)
 model = _base_.pop('plca_model')
-model['lovasz_loss']['loss_weight'] = 3.0

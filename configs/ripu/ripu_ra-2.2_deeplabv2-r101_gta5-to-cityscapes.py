@@ -18,18 +18,6 @@
 # Data: data/gta5, data/cityscapes (see ../_base_/datasets/).
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
-    '../_base_/datasets/gta5_to_cityscapes.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/sgd_poly_62k_stop40k.py',
-    '../_base_/methods/ripu.py',
+    '../_base_/methods/ripu_gta5_to_cityscapes.py',
 ]
 model = _base_.pop('ripu_model')
-train_dataloader = dict(
-    sampler=_base_.pop('ripu_source_sampler'),
-    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
-scoring_dataloader = dict(
-    batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
-# (configs inheriting from this one redefine custom_hooks: lists replace)
-custom_hooks = [
-    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader)
-]

@@ -6,7 +6,8 @@
 #
 # Recipe as the GTA5 configs (docs/methods.md#ripu), with SYNTHIA at
 # 1280x760. The RA entropy / impurity normaliser defaults to ln C = ln 16;
-# the original hard-codes ln 19 (see the commented line in custom_hooks).
+# the original hard-codes ln 19 (see
+# ../_base_/methods/ripu_synthia_to_cityscapes.py).
 #
 # ImageNet weights are NOT downloaded: place torchvision's ResNet-101
 # weights at the path named in ../_base_/models/deeplabv2_r101.py
@@ -14,20 +15,6 @@
 # Data: data/synthia (SYNTHIA-RAND-CITYSCAPES), data/cityscapes.
 _base_ = [
     '../_base_/models/deeplabv2_r101_16.py',
-    '../_base_/datasets/synthia_to_cityscapes.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/sgd_poly_62k_stop40k.py',
-    '../_base_/methods/ripu.py',
+    '../_base_/methods/ripu_synthia_to_cityscapes.py',
 ]
 model = _base_.pop('ripu_model')
-train_dataloader = dict(
-    sampler=_base_.pop('ripu_source_sampler'),
-    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
-scoring_dataloader = dict(
-    batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
-# (ln 19, the original's hard-coded RA normaliser: add
-# normalizer=2.9444389791664403; ln C = ln 16 by default)
-# (configs inheriting from this one redefine custom_hooks: lists replace)
-custom_hooks = [
-    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader)
-]

@@ -9,7 +9,10 @@
 # the best third goes on), 2 trials at once of 1 CPU each.
 # tools/train.py trains this config as the plain RIPU config on that
 # schedule (tune_cfg is only read by tools/tune.py).
-_base_ = './ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+_base_ = [
+    './ripu_ra-2.2_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    '../_base_/tune_asha.py',
+]
 max_iters = 400
 val_interval = 100
 param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
@@ -23,14 +26,4 @@ tune_cfg = dict(
     search_space={
         'model.negative_loss.tau': 'loguniform(0.01, 0.3)',
         'model.consistency_loss.loss_weight': 'choice(0.03, 0.1, 0.3, 1.0)',
-    },
-    metric='mIoU',
-    mode='max',
-    num_samples=8,
-    max_concurrent=2,
-    cpus_per_trial=1,
-    scheduler='asha',
-    grace_period=1,
-    reduction_factor=3,
-    search='random',
-    seed=0)
+    })

@@ -8,9 +8,8 @@
 # norm_eval), consistency of their target softmax maps under independent
 # Gaussian input noise: ../_base_/methods/self_ensembling.py.
 _base_ = [
-    '../_base_/models/self_ensembling_deeplabv2_r101.py',
+    '../_base_/models/self_ensembling_deeplabv2_r101_16.py',
     '../_base_/datasets/synthia_to_cityscapes.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/sgd_poly_62k_stop40k.py',
 ]
-model = dict(student=dict(decode_head=dict(num_classes=16)))

@@ -8,18 +8,13 @@
 # once of 1 CPU each. tools/train.py trains this config as the plain
 # self-ensembling config on that schedule (tune_cfg is only read by
 # tools/tune.py).
-_base_ = './self-ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+_base_ = [
+    './self-ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py',
+    '../_base_/tune_asha.py',
+]
 max_iters = 400
 val_interval = 100
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.,
-        power=0.9,
-        begin=0,
-        end=max_iters,
-        by_epoch=False)
-]
+param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(
     logger=dict(interval=50),
@@ -28,14 +23,4 @@ tune_cfg = dict(
     search_space={
         'model.consistency_loss.loss_weight': 'loguniform(0.3, 30)',
         'custom_hooks.0.alpha': 'choice(0.9, 0.99, 0.999)',
-    },
-    metric='mIoU',
-    mode='max',
-    num_samples=8,
-    max_concurrent=2,
-    cpus_per_trial=1,
-    scheduler='asha',
-    grace_period=1,
-    reduction_factor=3,
-    search='random',
-    seed=0)
+    })

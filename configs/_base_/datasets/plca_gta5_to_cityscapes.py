@@ -29,26 +29,13 @@ source_pipeline = [
 target_pipeline = [dict(type='LoadDAImageFromFile')] + augmentation + [
     dict(type='PackSegInputs')
 ]
+# the base's test pipelines at the test size
 test_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='Resize', scale=test_scale, keep_ratio=False),
-    dict(type='LoadDAAnnotations'),
-    dict(type='PackSegInputs'),
+    dict(t, scale=test_scale) if t.type == 'Resize' else t
+    for t in _base_.test_pipeline
 ]
-tta_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale=test_scale, keep_ratio=False)],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ],
-            [dict(type='LoadDAAnnotations')],
-            [dict(type='PackSegInputs')],
-        ])
-]
+tta_pipeline = _base_.tta_pipeline
+tta_pipeline[1].transforms[0][0].scale = test_scale
 # (the base's datasets were built with its own pipelines)
 train_dataloader = dict(
     batch_size=2,

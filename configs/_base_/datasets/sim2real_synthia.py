@@ -15,18 +15,14 @@ synthia_pipeline = [
 # with depth: the generator writes uint16 centimetres, one channel, sky
 # 65535 (mmda/sim2real/writers.py), the SYNTHIA convention LoadDepthMap
 # checks; scale 0.01 gives metres, the sky becomes 0 (no depth).
-synthia_depth_pipeline = [
-    dict(type='LoadDAImageFromFile'),
-    dict(type='LoadDAAnnotations'),
+# (after the annotations, before the resize)
+synthia_depth_pipeline = synthia_pipeline[:2] + [
     dict(
         type='LoadDepthMap',
         convention='synthia',
         scale=0.01,
-        invalid_value=65535),
-    dict(type='Resize', scale=synthia_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
+        invalid_value=65535)
+] + synthia_pipeline[2:]
 synthia_train = dict(
     type='SynthiaDataset',
     data_root='data/sim2real/synthia',

@@ -19,20 +19,13 @@
 # config):
 #
 #   model = _base_.pop('plca_model')
+__association = dict(
+    type='CycleAssociationLoss', spagg_alpha=0.5, block_rows=1024,
+    loss_weight=0.1)
 plca_model = dict(
     type='PLCA',
-    feature_association=dict(
-        type='CycleAssociationLoss',
-        metric='cos',
-        spagg_alpha=0.5,
-        block_rows=1024,
-        loss_weight=0.1),
-    output_association=dict(
-        type='CycleAssociationLoss',
-        metric='kl',
-        spagg_alpha=0.5,
-        block_rows=1024,
-        loss_weight=0.1),
+    feature_association=dict(__association, metric='cos'),
+    output_association=dict(__association, metric='kl'),
     lovasz_loss=dict(
         type='LovaszLoss',
         loss_type='multi_class',

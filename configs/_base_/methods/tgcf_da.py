@@ -14,8 +14,8 @@ tgcf_model = dict(
     # images in [-1, 1] (the generator's tanh range), RGB
     data_preprocessor=dict(
         type='DADataPreprocessor',
-        mean=[127.5, 127.5, 127.5],
-        std=[127.5, 127.5, 127.5],
+        mean=[127.5] * 3,
+        std=[127.5] * 3,
         bgr_to_rgb=True,
         pad_val=0,
         seg_pad_val=255,

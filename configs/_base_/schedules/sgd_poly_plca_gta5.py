@@ -9,38 +9,22 @@
 # which count iterations, the same way, e.g. for 2 processes:
 #   --cfg-options optim_wrapper.accumulative_counts=2 \
 #     train_cfg.max_iters=20832 param_scheduler.0.end=22320
+# The loop, the poly scheduler and the hooks are ./sgd_poly.py's.
+_base_ = './sgd_poly.py'
 accumulation = 4
 optimizer_steps = 10416
 horizon_steps = 11160
 optim_wrapper = dict(
+    _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
     accumulative_counts=accumulation,
     clip_grad=None)
 param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.,
-        power=0.9,
-        begin=0,
-        end=horizon_steps * accumulation,
-        by_epoch=False)
+    dict(_base_.param_scheduler[0], end=horizon_steps * accumulation)
 ]
 train_cfg = dict(
-    type='SeekableIterBasedTrainLoop',
     max_iters=optimizer_steps * accumulation,
     val_interval=372 * accumulation * 4)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook',
-        by_epoch=False,
-        interval=372 * accumulation,
-        max_keep_ckpts=3,
-        save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    checkpoint=dict(interval=372 * accumulation, max_keep_ckpts=3))

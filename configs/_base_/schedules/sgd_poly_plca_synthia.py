@@ -9,12 +9,6 @@ accumulation = 4  # as the base (keep them equal)
 optimizer_steps = 2976
 horizon_steps = 3720
 param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.,
-        power=0.9,
-        begin=0,
-        end=horizon_steps * accumulation,
-        by_epoch=False)
+    dict(_base_.param_scheduler[0], end=horizon_steps * accumulation)
 ]
 train_cfg = dict(max_iters=optimizer_steps * accumulation)

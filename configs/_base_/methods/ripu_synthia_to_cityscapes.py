@@ -1,0 +1,26 @@
+# RIPU's SYNTHIA -> Cityscapes recipe in the 16-class protocol
+# (docs/methods.md#ripu) on any 16-class EncoderDecoder model base: the
+# data, runtime and 62.5k-horizon schedule stopped at 40k with the method's
+# parts (./ripu.py) taken into them, selection scored on one full-resolution
+# image at a time. The RA normaliser defaults to ln C = ln 16; the
+# original's hard-coded ln 19 is normalizer=2.9444389791664403 in the hook.
+# An experiment names its model base and takes the model:
+#
+#   _base_ = ['../_base_/models/<model>.py',
+#             '../_base_/methods/ripu_synthia_to_cityscapes.py']
+#   model = _base_.pop('ripu_model')
+_base_ = [
+    '../datasets/synthia_to_cityscapes.py',
+    '../default_runtime.py',
+    '../schedules/sgd_poly_62k_stop40k.py',
+    './ripu.py',
+]
+train_dataloader = dict(
+    sampler=_base_.pop('ripu_source_sampler'),
+    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
+scoring_dataloader = dict(
+    batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
+# (configs inheriting from this one redefine custom_hooks: lists replace)
+custom_hooks = [
+    dict(_base_.custom_hooks[0], dataloader=scoring_dataloader)
+]
