@@ -33,6 +33,8 @@ if [ ! -s "$STAGE_A_DIR/last_checkpoint" ]; then
     exit 1
 fi
 CKPT="$(cat "$STAGE_A_DIR/last_checkpoint")"
+# last_checkpoint names the checkpoint relative to the work dir
+case "$CKPT" in /*) ;; *) CKPT="$STAGE_A_DIR/$CKPT" ;; esac
 SRUN_OPTS=(--ntasks=1)
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
     # srun does not inherit --cpus-per-task from sbatch (Slurm >= 22.05)

@@ -43,7 +43,8 @@ def test_search_over_consistency_weight_and_alpha(sim2real_tiny):
         assert row['status'] == 'completed', row
         assert row['iter'] == '4' and float(row['mIoU']) >= 0
         # the trial's config carries its sampled values
-        cfg = Config.fromfile(osp.join(row['work_dir'], 'trial_config.py'))
+        cfg = Config.fromfile(
+            osp.join(work_dir, row['work_dir'], 'trial_config.py'))
         assert cfg.model.consistency_loss.loss_weight == float(row[WEIGHT])
         assert cfg.custom_hooks[0].type == 'EMATeacherHook'
         assert cfg.custom_hooks[0].alpha == float(row[ALPHA])

@@ -87,8 +87,11 @@ def train(config: str, work_dir: str, options) -> str:
     if options:
         cmd += ['--cfg-options'] + list(options)
     run(cmd)
-    with open(last) as f:
-        return f.read().strip()
+    from mmda.utils.checkpoint_files import read_last_checkpoint
+    checkpoint = read_last_checkpoint(work_dir)  # relative to work_dir
+    if checkpoint is None:
+        raise SystemExit(f'{work_dir}: training left no last_checkpoint')
+    return checkpoint
 
 
 def tgcf_roots(cfg) -> list:

@@ -1,5 +1,5 @@
 """Building an mmengine Runner from tool arguments."""
-from typing import Optional
+from typing import Optional, Union
 
 from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
@@ -10,7 +10,8 @@ from ..engine.hooks.preemption_hook import add_preemption_hook
 from ..engine.launch import init_distributed
 from ..engine.runner import MMDARunner
 from ..engine.strategies import check_single_optimizer
-from ..utils.checkpoint_files import find_resume_checkpoint
+from ..utils.checkpoint_files import (check_checkpoint,
+                                      find_resume_checkpoint)
 from .config_loading import enable_amp, load_config
 
 
@@ -18,7 +19,7 @@ def build_runner_from_args(config: str,
                            work_dir: Optional[str] = None,
                            cfg_options: Optional[dict] = None,
                            launcher: str = 'none',
-                           resume: bool = False,
+                           resume: Union[bool, str] = False,
                            amp: bool = False) -> Runner:
     """What ``tools/train.py`` does before ``runner.train()``.
 
@@ -34,7 +35,9 @@ def build_runner_from_args(config: str,
     one ``last_checkpoint`` names, or, when that one is missing or cannot
     be read, the newest intact one (logged); with none, training starts at
     iteration 0 (one log line says so). A ``load_from`` of the config
-    initialises the weights only when there is nothing to resume.
+    initialises the weights only when there is nothing to resume. A
+    ``resume`` that is a path resumes from that checkpoint (a Ray trial
+    restored from another trial's checkpoint), which must be readable.
     """
     cfg = load_config(config, cfg_options, work_dir, launcher)
     if 'DeepSpeed' in str(cfg.get('strategy', {}).get('type', '')):
@@ -46,7 +49,10 @@ def build_runner_from_args(config: str,
     if amp:
         enable_amp(cfg)
     message = ''
-    if resume:
+    if isinstance(resume, str):
+        check_checkpoint(resume)  # names the file if it cannot be read
+        cfg.resume, cfg.load_from = True, resume
+    elif resume:
         checkpoint, message = find_resume_checkpoint(cfg.work_dir)
         cfg.resume = checkpoint is not None
         if checkpoint is not None:

@@ -92,9 +92,7 @@ def train_trial(config: str,
         config,
         work_dir=work_dir,
         launcher=launcher,
-        resume=bool(resume),
-        cfg_options=(dict(load_from=resume)
-                     if isinstance(resume, str) else None))
+        resume=resume)
     runner.train()
 
 

@@ -17,7 +17,7 @@ import re
 from typing import List, Optional, Tuple
 
 from .atomic_write import atomic_write_text
-from .checkpoint_compat import load_local_checkpoint
+from .checkpoint_compat import deepspeed_globals, load_local_checkpoint
 
 LAST_CHECKPOINT = 'last_checkpoint'
 #: checkpoint names of the CheckpointHook and of mmda's stops
@@ -65,14 +65,17 @@ def check_checkpoint(path: str) -> None:
     """
     main = path
     files = [path]
+    allowed = []
     if osp.isdir(path):
         main = osp.join(path, DEEPSPEED_MODEL_STATES)
         files = sorted(glob.glob(osp.join(path, '*.pt')))
         if main not in files:
             raise RuntimeError(f'{path} is no DeepSpeed checkpoint directory '
                                f'(no {DEEPSPEED_MODEL_STATES})')
+        allowed = deepspeed_globals()  # its ZeRO optimizer states' classes
     for file in files:
-        checkpoint = load_local_checkpoint(file, map_location='cpu')
+        checkpoint = load_local_checkpoint(
+            file, map_location='cpu', allowed=allowed)
         if not isinstance(checkpoint, dict) or (file == main
                                                 and 'meta' not in checkpoint):
             raise RuntimeError(f'{file} is no training checkpoint (no meta)')
@@ -97,7 +100,7 @@ def _why(path: str) -> Optional[str]:
     except FileNotFoundError:
         return 'does not exist'
     except Exception as err:  # unreadable in any way
-        return f'cannot be read ({err})'
+        return f'cannot be read ({type(err).__name__}: {err})'
     return None
 
 

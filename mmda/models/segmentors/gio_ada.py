@@ -110,6 +110,10 @@ class GIOAda(BaseDAModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    #: The contract with :class:`~mmda.engine.AdversarialDiscriminatorHook`:
+    #: :meth:`train_step` follows its schedule.
+    reads_adversarial_schedule = True
+
     def __init__(self,
                  segmentor: ConfigType,
                  generator: ConfigType,
