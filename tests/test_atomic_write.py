@@ -163,7 +163,7 @@ def test_resume_falls_back_to_the_newest_intact_checkpoint(tmp_path, damage):
     elif damage == 'truncated':
         data = (tmp_path / 'iter_6.pth').read_bytes()
         (tmp_path / 'iter_6.pth').write_bytes(data[:len(data) // 2])
-        why = 'which cannot be read (could not read checkpoint'
+        why = 'which cannot be read (RuntimeError: could not read checkpoint'
     else:
         (tmp_path / 'last_checkpoint').write_text('')
         why = 'last_checkpoint is empty'
