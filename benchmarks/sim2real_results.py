@@ -372,6 +372,8 @@ def gap_recovered(row, rows):
 def pm(row, key) -> str:
     if key not in row['mean']:
         return ''
+    if len(row['seeds']) == 1:  # no spread to report
+        return f'{row["mean"][key]:.2f}'
     return f'{row["mean"][key]:.2f} ± {row["std"][key]:.2f}'
 
 
