@@ -161,7 +161,7 @@ def test_train_step_updates_generator_and_discriminator():
         same = all(torch.equal(v, state[k])
                    for k, v in before[name].items())
         assert same is not changed, name
-    with pytest.raises(TypeError, match='one optimizer per network'):
+    with pytest.raises(TypeError, match='one optimizer per child network'):
         model.train_step(two_domain_batch(), wrappers['generator'])
 
 

@@ -10,7 +10,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..losses import SOURCE_LABEL, TARGET_LABEL, weighted_self_information
-from ..utils import current_adversarial_schedule, frozen, unwrap
+from ..utils import (check_optim_wrapper_dict, current_adversarial_schedule,
+                     frozen, unwrap)
 from .base_da_model import BaseDAModel
 from .multi_level_encoder_decoder import check_levels
 
@@ -109,15 +110,8 @@ class AdvEnt(BaseDAModel):
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One AdvEnt iteration: segmentor step, then discriminator step."""
-        for name in ('segmentor', 'discriminator'):
-            if not isinstance(optim_wrapper,
-                              OptimWrapperDict) or name not in optim_wrapper:
-                raise TypeError(
-                    'AdvEnt trains with one optimizer per child: set '
-                    "optim_wrapper=dict(constructor='MultiOptimWrapper"
-                    "Constructor', segmentor=dict(...), discriminator="
-                    f'dict(...)); got {type(optim_wrapper).__name__} without '
-                    f'{name!r}')
+        check_optim_wrapper_dict('AdvEnt', optim_wrapper,
+                                 ('segmentor', 'discriminator'))
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
         if not isinstance(inputs, dict):

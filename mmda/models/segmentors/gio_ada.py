@@ -20,8 +20,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
 from ..losses import DEPTH_REPRS, TARGET_LABEL, depth_representation
-from ..utils import (current_adversarial_schedule, frozen, resize_to_input,
-                     unwrap)
+from ..utils import (check_optim_wrapper_dict, current_adversarial_schedule,
+                     frozen, resize_to_input, unwrap)
 from .base_da_model import BaseDAModel
 
 #: The two discriminators of GIO-Ada, as levels of its discriminator child.
@@ -265,14 +265,7 @@ class GIOAda(BaseDAModel):
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One GIO-Ada iteration: discriminator step, then G and T."""
         names = self.task_children + ['discriminator']
-        for name in names:
-            if not isinstance(optim_wrapper,
-                              OptimWrapperDict) or name not in optim_wrapper:
-                raise TypeError(
-                    'GIOAda trains with one optimizer per child: set '
-                    "optim_wrapper=dict(constructor='MultiOptimWrapper"
-                    f"Constructor', ...) with entries for {names}; got "
-                    f'{type(optim_wrapper).__name__} without {name!r}')
+        check_optim_wrapper_dict('GIOAda', optim_wrapper, names)
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
         if not isinstance(inputs, dict) or \

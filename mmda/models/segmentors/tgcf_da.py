@@ -9,7 +9,8 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..utils import frozen, register_wrapper_free_state_dict, unwrap
+from ..utils import (check_optim_wrapper_dict, frozen,
+                     register_wrapper_free_state_dict, unwrap)
 
 OPTIMIZERS = ('generator', 'discriminator')
 
@@ -144,15 +145,7 @@ class TGCFDA(BaseModel):
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """Generator step, then discriminator step."""
-        for name in OPTIMIZERS:
-            if not isinstance(optim_wrapper,
-                              OptimWrapperDict) or name not in optim_wrapper:
-                raise TypeError(
-                    'TGCFDA trains with one optimizer per network: set '
-                    "optim_wrapper=dict(constructor='MultiOptimWrapper"
-                    "Constructor', generator=dict(...), discriminator="
-                    f'dict(...)); got {type(optim_wrapper).__name__} without '
-                    f'{name!r}')
+        check_optim_wrapper_dict('TGCFDA', optim_wrapper, OPTIMIZERS)
         data = self.data_preprocessor(data, True)
         inputs, samples = data['inputs'], data['data_samples']
         if not isinstance(inputs, dict) or \
