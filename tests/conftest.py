@@ -242,3 +242,20 @@ def assert_same_deepspeed_state(got_dir, want_dir, ranks: int) -> None:
                     'base_optimizer_state'):
             assert_equal_nested(want_opt[key], got_opt[key],
                                 f'{name}:{key}')
+
+
+def ledger_files(work_dir):
+    """{relative path: bytes or link target} of the ledger directory,
+    without the pictures."""
+    root = osp.join(work_dir, 'active_ledger')
+    out = {}
+    for d, dirs, names in os.walk(root):
+        dirs[:] = [x for x in dirs if x != 'vis']
+        for name in dirs + names:
+            path = osp.join(d, name)
+            if osp.islink(path):
+                out[osp.relpath(path, root)] = os.readlink(path)
+            elif osp.isfile(path):
+                with open(path, 'rb') as f:
+                    out[osp.relpath(path, root)] = f.read()
+    return out

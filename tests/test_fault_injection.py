@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 
 import mmda  # noqa: F401  (imported once, before the forks)
-from conftest import (DEEPSPEED_MODEL_STATES, NO_WORKERS, REPO,
+from conftest import (DEEPSPEED_MODEL_STATES, NO_WORKERS, REPO, ledger_files,
                       assert_same_deepspeed_state, assert_same_training_state,
                       deepspeed_config, load_checkpoint)
 from mmda.active.label_ledger import (ACTIVE, LABELLED_IGNORE,
@@ -239,23 +239,6 @@ def test_resume_falls_back_from_a_damaged_checkpoint(sim2real_tiny,
 
 
 # ------------------------------------------------------------------- RIPU
-def ledger_files(work_dir):
-    """{relative path: bytes or link target} of the ledger directory,
-    without the pictures."""
-    root = osp.join(work_dir, 'active_ledger')
-    out = {}
-    for d, dirs, names in os.walk(root):
-        dirs[:] = [x for x in dirs if x != 'vis']
-        for name in dirs + names:
-            path = osp.join(d, name)
-            if osp.islink(path):
-                out[osp.relpath(path, root)] = os.readlink(path)
-            elif osp.isfile(path):
-                with open(path, 'rb') as f:
-                    out[osp.relpath(path, root)] = f.read()
-    return out
-
-
 def check_ledger_invariants(data_root, work_dir, rounds, budget_ratio=0.022):
     """The published ledger, read from the files alone: ``rounds`` rounds,
     every labelled pixel holds the ground truth, no image over its

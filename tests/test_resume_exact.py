@@ -36,7 +36,7 @@ import time
 
 import pytest
 
-from conftest import REPO, assert_same_training_state, run_tool
+from conftest import REPO, assert_same_training_state, ledger_files, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -151,23 +151,6 @@ def test_signal_stop_then_resume_equals_uninterrupted(sim2real_tiny,
 def read(path):
     with open(path) as f:
         return f.read()
-
-
-def ledger_files(work_dir):
-    """{relative path: bytes or link target} of the ledger directory,
-    without the pictures."""
-    root = osp.join(work_dir, 'active_ledger')
-    out = {}
-    for d, dirs, names in os.walk(root):
-        dirs[:] = [x for x in dirs if x != 'vis']
-        for name in dirs + names:
-            path = osp.join(d, name)
-            if osp.islink(path):
-                out[osp.relpath(path, root)] = os.readlink(path)
-            elif osp.isfile(path):
-                with open(path, 'rb') as f:
-                    out[osp.relpath(path, root)] = f.read()
-    return out
 
 
 def test_ripu_resume_between_rounds_equals_uninterrupted(sim2real_tiny):
