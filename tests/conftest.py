@@ -259,3 +259,18 @@ def ledger_files(work_dir):
                 with open(path, 'rb') as f:
                     out[osp.relpath(path, root)] = f.read()
     return out
+
+
+def train_resumed_and_uninterrupted(config, cwd, tmp_path, options,
+                                    stop=2, end=4):
+    """Train ``config`` to ``end`` iterations once without a stop and once
+    stopped at ``stop`` and ``--resume``d: the two final checkpoints
+    ``(uninterrupted, resumed)``, each saved at iteration ``end``."""
+    train = osp.join(REPO, 'tools', 'train.py')
+    full, part = tmp_path / 'full', tmp_path / 'part'
+    for work_dir, resume, iters in ((full, [], end), (part, [], stop),
+                                    (part, ['--resume'], end)):
+        run_tool([train, config, '--work-dir', work_dir] + resume +
+                 ['--cfg-options', f'train_cfg.max_iters={iters}'] +
+                 list(options), cwd=cwd)
+    return tuple(load_checkpoint(d / f'iter_{end}.pth') for d in (full, part))

@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 import torch
 
-from conftest import REPO, load_checkpoint, run_tool
+from conftest import REPO, run_tool, train_resumed_and_uninterrupted
 
 pytestmark = pytest.mark.slow
 
@@ -88,15 +88,8 @@ def test_resume_equals_uninterrupted_run(sim2real_tiny, tmp_path):
         'train_cfg.val_interval=1000', 'default_hooks.checkpoint.interval=2',
         'custom_hooks.0.log_interval=1'
     ] + TINY
-    train = osp.join(REPO, 'tools', 'train.py')
-    full, part = tmp_path / 'full', tmp_path / 'part'
-    run_tool([train, GIO_ADA, '--work-dir', full, '--cfg-options',
-              'train_cfg.max_iters=4'] + common, cwd=sim2real_tiny)
-    run_tool([train, GIO_ADA, '--work-dir', part, '--cfg-options',
-              'train_cfg.max_iters=2'] + common, cwd=sim2real_tiny)
-    run_tool([train, GIO_ADA, '--work-dir', part, '--resume', '--cfg-options',
-              'train_cfg.max_iters=4'] + common, cwd=sim2real_tiny)
-    want, got = (load_checkpoint(d / 'iter_4.pth') for d in (full, part))
+    want, got = train_resumed_and_uninterrupted(GIO_ADA, sim2real_tiny,
+                                                tmp_path, common)
     assert got['meta']['iter'] == 4
     assert {k.split('.')[0] for k in want['state_dict']} == set(CHILDREN)
     assert set(got['state_dict']) == set(want['state_dict'])
