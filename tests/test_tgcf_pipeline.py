@@ -32,7 +32,7 @@ STAGE_A_OPTIONS = TWO_ITERS + [
     'model.discriminator.base_channels=4'
 ]
 STAGE_B_OPTIONS = TWO_ITERS[:1] + ['train_cfg.val_interval=2'] + \
-    TWO_ITERS[1:2] + NO_WORKERS
+    TWO_ITERS[1:2] + NO_WORKERS + ['default_hooks.logger.interval=1']
 
 
 def source_only_checkpoint(path):
@@ -62,16 +62,20 @@ def test_pipeline_trains_generates_and_adapts(sim2real_tiny, tmp_path):
     manifest = json.loads((generated / 'tgcf_manifest.json').read_text())
     assert manifest['seed'] == 1 and manifest['num_images'] == 8
     assert manifest['checkpoint'] == str(work_dir / 'stage_a' / 'iter_2.pth')
-    # stage B read the generated set next to the source
+    # stage B read the generated set as its third stream, beside the source
     used = Config.fromfile(
         str(work_dir / 'stage_b' / osp.basename(STAGE_B)))
-    source = used.train_dataloader.dataset.source
-    assert source.type == 'ConcatDataset'
-    assert [d.data_root for d in source.datasets] == [
-        'data/sim2real/gta5', str(generated)
-    ]
+    streams = used.train_dataloader.dataset.streams
+    assert used.train_dataloader.dataset.type == 'MultiStreamDataset'
+    assert list(streams) == ['source', 'source_aug', 'target']
+    assert streams.source.data_root == 'data/sim2real/gta5'
+    assert streams.source_aug.data_root == str(generated)
     log = open(next((work_dir / 'stage_b').glob('*/*.log'))).read()
     assert 'mIoU' in log
+    # the student's CE on every labelled stream, the consistency on target
+    for term in ('source.decode.loss_ce', 'source_aug.decode.loss_ce',
+                 'loss_con'):
+        assert term in log, term
     stage_b = load_checkpoint(work_dir / 'stage_b' / 'iter_2.pth')
     assert {k.split('.')[0] for k in stage_b['state_dict']} == \
         {'student', 'teacher'}

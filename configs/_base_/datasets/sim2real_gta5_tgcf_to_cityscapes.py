@@ -1,13 +1,13 @@
-# TGCF-DA stage B on the embedded benchmark: the labelled source is the
-# GTA5-layout source together with its TGCF-DA images (written by
-# tools/tgcf_generate.py into tgcf_root, the same layout, the same labels),
-# the target as in ./sim2real_gta5_to_cityscapes.py.
+# TGCF-DA stage B on the embedded benchmark: three named streams per
+# iteration, as the paper's mini-batch (Choi et al., ICCV 2019, Fig. 1):
+# `source` (GTA5 layout, labelled), `source_aug` (its TGCF-DA images, written
+# by tools/tgcf_generate.py into tgcf_root in the same layout with the same
+# labels; drawn independently of `source`) and `target` (unlabelled), each
+# `batch_size` images (2 + 2 + 2).
 #
-# The generated images join the source stream (a ConcatDataset, as SE-GAN's
-# gta5_dataset.py appends them to the source list): each source draw is a
-# real or a generated image with equal chance per image. A named third
-# stream ('source_aug', which SelfEnsembling also accepts) needs the
-# N-stream dataset.
+# `source_with_aug_train` (both labelled sets as one dataset, as SE-GAN's
+# gta5_dataset.py appends the generated images to its source list) is for
+# the configs without a target stream (TGCF-DA without self-ensembling).
 _base_ = './sim2real_common.py'
 tgcf_root = 'data/sim2real/gta5_tgcf'
 source_aug_train = dict(
@@ -24,6 +24,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='TwoDomainInfiniteSampler', shuffle=True),
     dataset=dict(
-        type='TwoDomainDataset',
-        source=source_with_aug_train,
-        target={{_base_.target_train}}))
+        type='MultiStreamDataset',
+        streams=dict(
+            source={{_base_.source_train}},
+            source_aug=source_aug_train,
+            target={{_base_.target_train}})))

@@ -1,8 +1,11 @@
-# TGCF-DA stage B, SYNTHIA -> Cityscapes: the labelled source is SYNTHIA
-# together with its TGCF-DA images (tools/tgcf_generate.py output in
-# tgcf_root: the SYNTHIA layout, the same labels), the target as in
-# ./synthia_to_cityscapes.py. The generated images join the source stream (a
-# ConcatDataset, as SE-GAN appends them to its source list).
+# TGCF-DA stage B, SYNTHIA -> Cityscapes (16 classes): three named streams
+# per iteration as the paper's mini-batch: `source` (SYNTHIA), `source_aug`
+# (its TGCF-DA images, tools/tgcf_generate.py output in tgcf_root: the
+# SYNTHIA layout, the same labels; drawn independently of `source`) and
+# `target` (Cityscapes, as in ./synthia_to_cityscapes.py).
+# `source_with_aug_train` (both labelled sets as one dataset, as SE-GAN
+# appends the generated images to its source list) is for the configs
+# without a target stream.
 _base_ = ['./synthia_to_cityscapes.py']
 tgcf_root = 'data/synthia_tgcf'
 source_aug_train = dict(
@@ -15,4 +18,10 @@ source_with_aug_train = dict(
     type='ConcatDataset',
     datasets=[{{_base_.source_train}}, source_aug_train])
 train_dataloader = dict(
-    dataset=dict(source=dict(_delete_=True, **source_with_aug_train)))
+    dataset=dict(
+        _delete_=True,
+        type='MultiStreamDataset',
+        streams=dict(
+            source={{_base_.source_train}},
+            source_aug=source_aug_train,
+            target={{_base_.target_train}})))
