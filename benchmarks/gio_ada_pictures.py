@@ -12,7 +12,6 @@ The checkpoint is one of the run's own (mmengine's loader, as
 ``tools/test.py`` reads it), loaded strictly into the config's model.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -33,6 +32,7 @@ from mmseg.registry import DATASETS, MODELS  # noqa: E402
 
 import mmda  # noqa: E402,F401
 from mmda.models import depth_representation  # noqa: E402
+from picture_grid import grid, write_picture  # noqa: E402
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -49,19 +49,6 @@ def depth_picture(depth: torch.Tensor) -> np.ndarray:
     d = ((d - lo) / (hi - lo).clamp(min=1e-6) * 255).round().byte()
     return np.stack([cv2.applyColorMap(x, cv2.COLORMAP_INFERNO)
                      for x in d.numpy()])
-
-
-def titled(image: np.ndarray, title: str) -> np.ndarray:
-    bar = np.full((18, image.shape[1], 3), 255, np.uint8)
-    cv2.putText(bar, title, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                (0, 0, 0), 1, cv2.LINE_AA)
-    return np.concatenate([bar, image], 0)
-
-
-def fit(image: np.ndarray, height: int) -> np.ndarray:
-    out = np.full((height, image.shape[1], 3), 255, np.uint8)
-    out[:min(height, image.shape[0])] = image[:height]
-    return out
 
 
 def main(argv=None):
@@ -107,16 +94,7 @@ def main(argv=None):
     if pred_depth is not None:
         columns.append(
             ('predicted depth on target', depth_picture(pred_depth)))
-    height = max(c[1].shape[1] for c in columns)
-    rows = []
-    for i in range(args.num):
-        rows.append(np.concatenate(
-            [titled(fit(images[i], height), title) if i == 0 else
-             fit(images[i], height) for title, images in columns], 1))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    if not cv2.imwrite(args.out, np.concatenate(rows, 0)):
-        raise SystemExit(f'could not write {args.out}')
-    print(f'wrote {args.out}')
+    write_picture(args.out, grid(columns, args.num))
 
 
 if __name__ == '__main__':

@@ -3,8 +3,10 @@
 Trains the benchmark's configs with ``tools/train.py`` (one subprocess each,
 an ordinary mmda run in its own work dir), reads the final target-val
 metrics, and writes a Markdown table (``benchmarks/results/sim2real.md``),
-the raw numbers (``sim2real.json``), the RIPU budget-vs-mIoU plot and, with
-the ``gio_ada`` row, GIO-Ada's pictures (``gio_ada_pictures.png``)::
+the raw numbers (``sim2real.json``), the RIPU budget-vs-mIoU plot, with
+the ``gio_ada`` row GIO-Ada's pictures (``gio_ada_pictures.png``) and with a
+TGCF-DA row the generated images beside their sources
+(``tgcf_pictures.png``)::
 
     python benchmarks/sim2real_results.py                 # every run
     python benchmarks/sim2real_results.py --runs ripu_ra5 # the main job
@@ -546,6 +548,8 @@ def main(argv=None):
     plotted = plot_budget(ordered, plot)
     if 'gio_ada' in args.runs:
         render_gio_ada_pictures(bench, min(args.seeds), args.results_dir)
+    if {'tgcf', 'tgcf_se'} & set(args.runs):
+        render_tgcf_pictures(bench, min(args.seeds), args.results_dir)
     print()
     print(table)
     print(where_summary(table_path, store, plot if plotted else None,
@@ -574,6 +578,19 @@ def render_gio_ada_pictures(bench: Benchmark, seed: int,
     subprocess.run([
         bench.python, 'benchmarks/gio_ada_pictures.py', RUNS['gio_ada'][2],
         bench.final_checkpoint('gio_ada', seed), '--out', out
+    ],
+                   cwd=ROOT,
+                   check=True)
+
+
+def render_tgcf_pictures(bench: Benchmark, seed: int,
+                         results_dir: str) -> None:
+    """Source, style and generated images of the TGCF-DA set of ``seed``
+    (``benchmarks/tgcf_pictures.py``)."""
+    subprocess.run([
+        bench.python, 'benchmarks/tgcf_pictures.py',
+        osp.join(bench.work_root, 'tgcf_generated', f'seed{seed}'), '--out',
+        osp.join(results_dir, 'tgcf_pictures.png')
     ],
                    cwd=ROOT,
                    check=True)
