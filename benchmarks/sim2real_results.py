@@ -62,6 +62,15 @@ SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
 TGCF = 'configs/tgcf/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 TGCF_STAGE_A = 'configs/tgcf/tgcf-da-generator_sim2real-gta5-to-cityscapes.py'
 
+
+def budget_option(percent: float, strategy: bool = False) -> str:
+    """The ``--cfg-options`` entry that sets RA's share of labelled target
+    pixels: the active-selection hook's (the first custom hook) legacy key
+    in the RIPU configs, its ``strategy``'s in the ablation configs."""
+    key = 'strategy.budget_ratio' if strategy else 'budget_ratio'
+    return f'custom_hooks.0.{key}={percent / 100:g}'
+
+
 # name -> (label, budget of target labels, config, extra --cfg-options);
 # IntraDA's config is (stage 1, stage 2): tools/intrada_pipeline.py ranks
 # the AdvEnt run's final checkpoint (its stage 1) and trains stage 2.
@@ -87,15 +96,32 @@ RUNS = OrderedDict([
     ('tgcf_se', ('TGCF-DA + SE', '0',
                  TGCF.format('tgcf-da-self-ensembling'), [])),
     ('ripu_pa', ('RIPU PA', '5 px/img', ADAPT.format('pa'), [])),
+    ('ripu_ra0.25', ('RIPU RA', '0.25 %', ADAPT.format('ra-2.2'),
+                     [budget_option(0.25)])),
+    ('ripu_ra0.5', ('RIPU RA', '0.5 %', ADAPT.format('ra-2.2'),
+                    [budget_option(0.5)])),
     ('ripu_ra1', ('RIPU RA', '1 %', ADAPT.format('ra-2.2'),
-                  ['custom_hooks.0.budget_ratio=0.01'])),
+                  [budget_option(1)])),
     ('ripu_ra2.2', ('RIPU RA', '2.2 %', ADAPT.format('ra-2.2'), [])),
     ('ripu_ra5', ('RIPU RA', '5 %', ADAPT.format('ra-5'), [])),
-    # acquisition ablations: RA 2.2 % with another strategy
+    # acquisition ablations: RA with another strategy at the same budget
+    # (the region size and the rounds of RIPU RA 2.2 %)
+    ('ablation_random_0.25', ('RA regions at random', '0.25 %',
+                              ABLATION.format('random'),
+                              [budget_option(0.25, strategy=True)])),
+    ('ablation_random_0.5', ('RA regions at random', '0.5 %',
+                             ABLATION.format('random'),
+                             [budget_option(0.5, strategy=True)])),
     ('ablation_random', ('RA regions at random', '2.2 %',
                          ABLATION.format('random'), [])),
+    ('ablation_uncertainty_0.25', ('RA by uncertainty only', '0.25 %',
+                                   ABLATION.format('uncertainty'),
+                                   [budget_option(0.25, strategy=True)])),
     ('ablation_uncertainty', ('RA by uncertainty only', '2.2 %',
                               ABLATION.format('uncertainty'), [])),
+    ('ablation_impurity_0.25', ('RA by impurity only', '0.25 %',
+                                ABLATION.format('impurity'),
+                                [budget_option(0.25, strategy=True)])),
     ('ablation_impurity', ('RA by impurity only', '2.2 %',
                            ABLATION.format('impurity'), [])),
     # the SYNTHIA-layout source (labels and depth): GIO-Ada and its
@@ -114,8 +140,18 @@ SOURCE_ONLY_OF = {
     'gio_ada_nodepth': 'source_only_synthia',
     'gio_ada': 'source_only_synthia'
 }
-RA_BUDGETS = OrderedDict([('ripu_ra1', 1.0), ('ripu_ra2.2', 2.2),
-                          ('ripu_ra5', 5.0)])
+#: budget-vs-mIoU curves: curve label -> (run, % of target pixels)
+BUDGET_CURVES = OrderedDict([
+    ('RIPU RA', [('ripu_ra0.25', 0.25), ('ripu_ra0.5', 0.5),
+                 ('ripu_ra1', 1.0), ('ripu_ra2.2', 2.2), ('ripu_ra5', 5.0)]),
+    ('regions at random', [('ablation_random_0.25', 0.25),
+                           ('ablation_random_0.5', 0.5),
+                           ('ablation_random', 2.2)]),
+    ('uncertainty only', [('ablation_uncertainty_0.25', 0.25),
+                          ('ablation_uncertainty', 2.2)]),
+    ('impurity only', [('ablation_impurity_0.25', 0.25),
+                       ('ablation_impurity', 2.2)]),
+])
 
 
 def ensure_data(data_root: str, python: str) -> None:
@@ -424,16 +460,26 @@ def all_seeds(rows: dict, names) -> list:
 
 
 def plot_budget(rows: dict, path: str) -> bool:
-    points = [(b, rows[n]['mean']['mIoU'], rows[n]['std']['mIoU'])
-              for n, b in RA_BUDGETS.items() if n in rows]
-    if len(points) < 2:
+    """Target mIoU against the share of labelled target pixels, mean ± std
+    over the seeds, for RIPU RA and every acquisition ablation with rows;
+    source only and the oracle as lines. False (nothing drawn) with fewer
+    than two RIPU budgets."""
+    curves = OrderedDict()
+    for label, runs in BUDGET_CURVES.items():
+        points = [(b, rows[n]['mean']['mIoU'], rows[n]['std']['mIoU'])
+                  for n, b in runs if n in rows]
+        if points:
+            curves[label] = points
+    if len(curves.get('RIPU RA', [])) < 2:
         return False
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    x, y, err = zip(*points)
-    ax.errorbar(x, y, yerr=err, fmt='o-', capsize=3, label='RIPU RA')
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for label, points in curves.items():
+        x, y, err = zip(*points)
+        ax.errorbar(x, y, yerr=err, fmt='o-' if len(x) > 1 else 'o',
+                    capsize=3, label=label)
     for name, style in (('oracle', '--'), ('source_only', ':')):
         if name in rows:
             ax.axhline(
@@ -441,12 +487,14 @@ def plot_budget(rows: dict, path: str) -> bool:
                 linestyle=style,
                 color='gray',
                 label=rows[name]['label'])
-    ax.set_xlabel('target pixels labelled (%)')
+    ax.set_xscale('log')
+    ax.set_xlabel('target pixels labelled (%, log scale)')
     ax.set_ylabel('target val mIoU (mean ± std over seeds)')
     ax.set_title('sim2real GTA5 -> Cityscapes layout')
-    ax.legend()
+    ax.legend(fontsize='small')
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    plt.close(fig)
     return True
 
 

@@ -1,0 +1,93 @@
+"""The rows of the embedded-benchmark results job
+(``benchmarks/sim2real_results.py``): every active-learning row builds its
+selection hook with the budget its label states, and the budget plot draws
+RIPU's curve beside the acquisition ablations'."""
+import os.path as osp
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+
+import sim2real_results as job  # noqa: E402
+
+ACTIVE_ROWS = [
+    name for name, (_, budget, config, _) in job.RUNS.items()
+    if isinstance(config, str) and budget.endswith(' %')
+    and 'ripu' in config
+]
+STRATEGIES = {
+    'ripu': 'RegionImpurityUncertainty',
+    'ablation_random': 'RandomRegions',
+    'ablation_uncertainty': 'UncertaintyOnly',
+    'ablation_impurity': 'ImpurityOnly',
+}
+
+
+def test_the_budget_sweep_has_ripu_and_every_ablation_at_the_small_budget():
+    budgets = {job.RUNS[n][1] for n in ACTIVE_ROWS}
+    assert {'0.25 %', '0.5 %', '1 %', '2.2 %', '5 %'} <= budgets
+    for label in ('RIPU RA', 'RA regions at random', 'RA by uncertainty only',
+                  'RA by impurity only'):
+        assert any(job.RUNS[n][0] == label and job.RUNS[n][1] == '0.25 %'
+                   for n in ACTIVE_ROWS), label
+
+
+@pytest.mark.parametrize('name', ACTIVE_ROWS)
+def test_active_row_builds_its_hook_with_the_labelled_budget(name):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import HOOKS
+
+    import mmda  # noqa: F401
+    from mmda.apis import load_config, parse_cfg_options
+    init_default_scope('mmseg')
+    label, budget, config, options = job.RUNS[name]
+    cfg = load_config(osp.join(REPO, config), parse_cfg_options(options))
+    hook = HOOKS.build(cfg.custom_hooks[0])
+    assert hook.strategy.ledger_budget_ratio == pytest.approx(
+        float(budget.rstrip(' %')) / 100, abs=1e-12)
+    kind = next(k for k in sorted(STRATEGIES, key=len, reverse=True)
+                if name.startswith(k))
+    assert type(hook.strategy).__name__ == STRATEGIES[kind]
+
+
+def row(name, values):
+    per_seed = {str(s): {'mIoU': v} for s, v in enumerate(values)}
+    return dict(name=name, label=job.RUNS[name][0], seeds=list(per_seed),
+                metrics=per_seed, **job.summarise(per_seed))
+
+
+def test_budget_plot_draws_ripu_and_random_with_error_bars(
+        tmp_path, monkeypatch):
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib.axes import Axes
+    drawn = []
+    real = Axes.errorbar
+
+    def errorbar(self, x, y, yerr=None, **kwargs):
+        drawn.append((kwargs['label'], list(x), list(y), list(yerr)))
+        return real(self, x, y, yerr=yerr, **kwargs)
+
+    monkeypatch.setattr(Axes, 'errorbar', errorbar)
+    rows = {
+        'ripu_ra0.25': row('ripu_ra0.25', [20, 22, 24]),
+        'ripu_ra2.2': row('ripu_ra2.2', [30, 31, 32]),
+        'ablation_random_0.25': row('ablation_random_0.25', [15, 16, 17]),
+        'ablation_random': row('ablation_random', [28, 29, 30]),
+        'source_only': row('source_only', [10, 11, 12]),
+    }
+    path = tmp_path / 'plot.png'
+    assert job.plot_budget(rows, str(path))
+    assert path.stat().st_size > 0
+    assert drawn == [
+        ('RIPU RA', [0.25, 2.2], [22.0, 31.0], [2.0, 1.0]),
+        ('regions at random', [0.25, 2.2], [16.0, 29.0], [1.0, 1.0]),
+    ]
+
+
+def test_budget_plot_needs_two_ripu_budgets(tmp_path):
+    rows = {'ripu_ra2.2': row('ripu_ra2.2', [30, 31]),
+            'ablation_random': row('ablation_random', [28, 29])}
+    assert not job.plot_budget(rows, str(tmp_path / 'plot.png'))
