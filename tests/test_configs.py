@@ -542,7 +542,9 @@ def test_advent_caffe_backbone_and_bgr_input(name):
         (101, 'caffe', False)
     assert tuple(backbone.strides) == (1, 2, 1, 1)
     assert tuple(backbone.dilations) == (1, 1, 2, 4)
+    # BN affine frozen, the layers in training mode, as released
     assert backbone.norm_cfg == dict(type='BN', requires_grad=False)
+    assert backbone.norm_eval is False
     assert backbone.init_cfg == dict(
         type='Pretrained',
         checkpoint='checkpoints/DeepLab_resnet_pretrained_imagenet.pth',

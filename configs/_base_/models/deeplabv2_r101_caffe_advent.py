@@ -5,7 +5,10 @@
 # CaffeDeepLabV2ResNet (stride on the first 1x1 conv of a bottleneck,
 # dilations 2 / 4 in every block of layer3 / layer4, stem max-pool with
 # ceil_mode=True) and the input in BGR with ADVENT's IMG_MEAN subtracted,
-# no std. The batch norms stay frozen as in the torchvision-style base.
+# no std. Batch norms as released: affine parameters frozen, the layers in
+# training mode (ADVENT calls model.train(): batch statistics in training,
+# running statistics updated), i.e. norm_eval=False; the torchvision-style
+# base keeps them in eval mode.
 #
 # mmengine refuses one key in two bases, so the parts are named
 # `advent_caffe_*` and an experiment config takes them out of its bases:
@@ -28,6 +31,7 @@ advent_caffe_backbone = dict(
     type='CaffeDeepLabV2ResNet',
     style='caffe',
     contract_dilation=False,
+    norm_eval=False,
     init_cfg=dict(
         checkpoint='checkpoints/DeepLab_resnet_pretrained_imagenet.pth',
         prefix='Scale.'))
