@@ -291,7 +291,7 @@ BEST_CASES = [
      ['best_mIoU_iter_2.pth', 'best_mIoU_iter_8.pth', 'iter_8.pth'], 8,
      'adopted'),
     # recorded, the old best not yet deleted: deleted on resume
-    ('best_checkpoint.before_prune@2',
+    ('best_checkpoint.before_prune@1',
      ['best_mIoU_iter_2.pth', 'best_mIoU_iter_8.pth', 'iter_8.pth'], 8,
      'a best checkpoint that a kill left behind'),
 ]

@@ -173,8 +173,8 @@ def best_checkpoints(work_dir: str) -> List[str]:
 
 
 def select_snapshot(work_dir: str, snapshot: str = 'best') -> Tuple[str, str]:
-    """The checkpoint of a finished run in ``work_dir`` that a later step
-    uses, and one line saying which it is.
+    """The checkpoint (absolute path) of a finished run in ``work_dir``
+    that a later step uses, and one line saying which it is.
 
     Args:
         work_dir (str): The run's work dir.
@@ -191,6 +191,7 @@ def select_snapshot(work_dir: str, snapshot: str = 'best') -> Tuple[str, str]:
     if snapshot not in SNAPSHOTS:
         raise ValueError(f'snapshot must be one of {SNAPSHOTS}, got '
                          f'{snapshot!r}')
+    work_dir = osp.abspath(work_dir)
     if snapshot == 'best':
         best = best_checkpoints(work_dir)
         if len(best) == 1:

@@ -7,8 +7,9 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from mmseg.registry import HOOKS
-from ...utils.checkpoint_compat import load_local_checkpoint
-from ...utils.checkpoint_files import LAST_CHECKPOINT
+from ...utils.checkpoint_compat import (deepspeed_globals,
+                                        load_local_checkpoint)
+from ...utils.checkpoint_files import DEEPSPEED_MODEL_STATES, LAST_CHECKPOINT
 from ...utils.fault_injection import fault_point
 from .resumable_checkpoint import (TEMP_SUFFIX, remove_checkpoint,
                                    save_checkpoint_atomically)
@@ -75,8 +76,13 @@ save_checkpoint_atomically`; DeepSpeed checkpoint directories too);
                     remove_checkpoint(path)
                     runner.logger.info(f'removed {path}, beyond '
                                        f'max_keep_ckpts={self.max_keep_ckpts}')
+        self._replaced_best = []  # deleted once a checkpoint records
         if self._is_local() and self.save_best is not None and (
                 runner.epoch if self.by_epoch else runner.iter) > 0:
+            # resumed: a new best re-saves the resumable checkpoint, as in
+            # the uninterrupted run (mmengine forgets the last checkpoint)
+            if self.last_ckpt is None:
+                self.last_ckpt = runner.message_hub.get_info('last_ckpt')
             for key in self.key_indicators:
                 self._reconcile_best(runner, key)
 
@@ -139,11 +145,13 @@ save_checkpoint_atomically`; DeepSpeed checkpoint directories too);
             backend_args=self.backend_args,
             **self.args)
         if not is_main_process():
+            self._replaced_best = []
             return
         fault_point('checkpoint.before_prune')
         for old_step in outdated:
             remove_checkpoint(
                 osp.join(self.out_dir, self.filename_tmpl.format(old_step)))
+        self._remove_replaced_best(runner)
         fault_point('checkpoint.done')
 
     # ------------------------------------------------------ best checkpoint
@@ -232,9 +240,15 @@ save_checkpoint_atomically`; DeepSpeed checkpoint directories too);
     @staticmethod
     def _saved_best_score(path: str, score_key: str):
         """The best score a best checkpoint's own message hub records (None
-        when it cannot be read)."""
+        when it cannot be read); a DeepSpeed directory's is in its model
+        states file."""
+        allowed = []
+        if osp.isdir(path):
+            path = osp.join(path, DEEPSPEED_MODEL_STATES)
+            allowed = deepspeed_globals()
         try:
-            checkpoint = load_local_checkpoint(path, map_location='cpu')
+            checkpoint = load_local_checkpoint(
+                path, map_location='cpu', allowed=allowed)
             return checkpoint['message_hub']['runtime_info'][score_key]
         except Exception:  # unreadable: it is not kept
             return None
@@ -289,14 +303,22 @@ save_checkpoint_atomically`; DeepSpeed checkpoint directories too);
         if not updated:
             return
         fault_point('best_checkpoint.before_record')
+        self._replaced_best.extend(replaced)
         # the resumable checkpoint of this step again, its message hub now
-        # naming the new best (as mmengine does)
+        # naming the new best (as mmengine does), which deletes the previous
+        # best; with no checkpoint yet, the first one will
         if self.last_ckpt is not None:
             self._save_checkpoint_with_step(runner, cur_time, meta)
-        if not is_main_process():
+
+    def _remove_replaced_best(self, runner) -> None:
+        """Delete the previous best checkpoints (main process), now that a
+        resumable checkpoint names the new best."""
+        replaced = getattr(self, '_replaced_best', [])
+        if not replaced:  # (nothing replaced since the last checkpoint)
             return
         fault_point('best_checkpoint.before_prune')
         for path in replaced:
             remove_checkpoint(path)
             runner.logger.info(
                 f'The previous best checkpoint {path} is removed')
+        replaced.clear()
