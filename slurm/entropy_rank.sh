@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # IntraDA's ranking step as a Slurm batch job (one task): rank the target
-# split with the final checkpoint of a finished stage-1 run.
+# split with a checkpoint of a finished stage-1 run.
 #
 #   sbatch [sbatch options] slurm/entropy_rank.sh STAGE1_CONFIG STAGE1_WORK_DIR \
-#       [tools/entropy_rank.py args: --out-dir DIR --lambda L --normalize ...]
+#       [tools/entropy_rank.py args: --out-dir DIR --lambda L --normalize
+#        --snapshot best|last ...]
 #
-# The checkpoint is the one STAGE1_WORK_DIR/last_checkpoint names when the
-# job starts (slurm/intrada.sh submits this job after stage 1 succeeded).
+# The checkpoint is the run's best one (save_best, the official
+# best-snapshot protocol), or the one STAGE1_WORK_DIR/last_checkpoint names
+# when the run kept no best one or with --snapshot last; the job log says
+# which (slurm/intrada.sh submits this job after stage 1 succeeded).
 # Environment: PYTHON (.venv/bin/python, else python), MMDA_ROOT (the submit directory).
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
@@ -33,16 +36,16 @@ if [ ! -s "$STAGE1_DIR/last_checkpoint" ]; then
         "stage 1 has not written a checkpoint" >&2
     exit 1
 fi
-CKPT="$(cat "$STAGE1_DIR/last_checkpoint")"
-# last_checkpoint names the checkpoint relative to the work dir
-case "$CKPT" in /*) ;; *) CKPT="$STAGE1_DIR/$CKPT" ;; esac
 SRUN_OPTS=(--ntasks=1)
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
     # srun does not inherit --cpus-per-task from sbatch (Slurm >= 22.05)
     SRUN_OPTS+=(--cpus-per-task="$SLURM_CPUS_PER_TASK")
     export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$SLURM_CPUS_PER_TASK}
 fi
-echo "[slurm/entropy_rank.sh] job ${SLURM_JOB_ID:-?}: ranking with $CKPT"
+# (tools/entropy_rank.py picks the checkpoint of the work dir and says
+# which)
+echo "[slurm/entropy_rank.sh] job ${SLURM_JOB_ID:-?}: ranking with a" \
+    "checkpoint of $STAGE1_DIR"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 exec srun "${SRUN_OPTS[@]}" "$PYTHON" -u "$ROOT/tools/entropy_rank.py" "$CONFIG" \
-    "$CKPT" --work-dir "$STAGE1_DIR" "$@"
+    "$STAGE1_DIR" --work-dir "$STAGE1_DIR" "$@"

@@ -7,6 +7,11 @@
 #   bash slurm/intrada.sh [STAGE1_CONFIG] [STAGE2_CONFIG] \
 #       [tools/entropy_rank.py args: --lambda 0.67 --normalize ...]
 #
+# The ranking uses stage 1's best checkpoint (save_best: the official
+# IntraDA ranks with ADVENT's best snapshot), its last one when it kept
+# none or with --snapshot last; the ranking job's log and the manifest
+# (entropy_rank/manifest.json, "checkpoint") say which.
+#
 # The configs default to the GTA5 -> Cityscapes recipe
 # (configs/advent/advent_deeplabv2-r101_gta5-to-cityscapes.py and
 # configs/intrada/intrada_deeplabv2-r101_gta5-to-cityscapes.py).

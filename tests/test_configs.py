@@ -37,6 +37,13 @@ ENTROPY_REAL = [
     c for c in REAL
     if c.split('/')[0] in ('advent', 'intrada') and c not in TEST_ONLY
 ]
+#: every AdvEnt / MinEnt / IntraDA training config (real and sim2real)
+ENTROPY_TRAIN = [
+    c for c in CONFIGS
+    if c.split('/')[0] in ('advent', 'intrada') and c not in TEST_ONLY
+]
+#: the variants with ADVENT's own Caffe-style DeepLab-v2
+ADVENT_CAFFE = [c for c in CONFIGS if '_deeplabv2-r101-caffe_' in c]
 #: GIO-Ada runs on AdvEnt's schedule with its own four optimisers
 GIO_ADA_REAL = [c for c in REAL if c.startswith('gio_ada/')]
 #: generator stages (TGCF-DA stage A): nothing to validate or test
@@ -499,6 +506,68 @@ def test_advent_real_recipe(name):
         source, target = train.source, train.target
         assert (source.split, source.with_labels) == ('easy', True)
         assert (target.split, target.with_labels) == ('hard', False)
+    # the official evaluation scores a snapshot every 2k iterations
+    assert cfg.train_cfg.val_interval == 2000
+    assert cfg.default_hooks.checkpoint.interval == 2000
+
+
+@pytest.mark.parametrize('name', ENTROPY_TRAIN)
+def test_advent_keeps_the_best_checkpoint(name):
+    """ADVENT / IntraDA report the best snapshot by validation mIoU
+    (docs/methods.md#advent): the configs keep that checkpoint."""
+    hook = load(name).default_hooks.checkpoint
+    assert (hook.save_best, hook.rule) == ('mIoU', 'greater')
+
+
+def test_advent_caffe_variants():
+    assert ADVENT_CAFFE == [
+        'advent/advent_deeplabv2-r101-caffe_gta5-to-cityscapes.py',
+        'advent/advent_deeplabv2-r101-caffe_synthia-to-cityscapes-16.py',
+        'intrada/intrada_deeplabv2-r101-caffe_gta5-to-cityscapes.py',
+        'intrada/intrada_deeplabv2-r101-caffe_synthia-to-cityscapes-16.py'
+    ]
+
+
+@pytest.mark.parametrize('name', ADVENT_CAFFE)
+def test_advent_caffe_backbone_and_bgr_input(name):
+    """ADVENT's own network (official advent/model/deeplabv2.py,
+    advent/domain_adaptation/config.py): Caffe-style DeepLab-v2
+    ResNet-101, BGR input minus IMG_MEAN, std 1; the rest of the recipe
+    is the torchvision-style config's."""
+    cfg = load(name)
+    seg = segmentor_of(cfg)
+    backbone = seg.backbone
+    assert backbone.type == 'CaffeDeepLabV2ResNet'
+    assert (backbone.depth, backbone.style, backbone.contract_dilation) == \
+        (101, 'caffe', False)
+    assert tuple(backbone.strides) == (1, 2, 1, 1)
+    assert tuple(backbone.dilations) == (1, 1, 2, 4)
+    # BN affine frozen, the layers in training mode, as released
+    assert backbone.norm_cfg == dict(type='BN', requires_grad=False)
+    assert backbone.norm_eval is False
+    assert backbone.init_cfg == dict(
+        type='Pretrained',
+        checkpoint='checkpoints/DeepLab_resnet_pretrained_imagenet.pth',
+        prefix='Scale.')
+    for preprocessor in (cfg.model.data_preprocessor, seg.data_preprocessor,
+                         cfg.data_preprocessor):
+        assert preprocessor.mean == [104.00698793, 116.66876762, 122.67891434]
+        assert preprocessor.std == [1., 1., 1.]
+        assert preprocessor.bgr_to_rgb is False
+    torchvision_style = load(name.replace('-r101-caffe_', '-r101_'))
+    assert cfg.to_dict().keys() == torchvision_style.to_dict().keys()
+    for key in ('train_cfg', 'optim_wrapper', 'param_scheduler',
+                'default_hooks', 'val_dataloader'):
+        assert cfg[key] == torchvision_style[key], key
+    other = segmentor_of(torchvision_style)
+    for part in ('decode_head', 'auxiliary_head'):
+        assert seg[part] == other[part], part
+    if name.startswith('intrada'):
+        rank_dir = ('work_dirs/' + osp.basename(name).replace(
+            'intrada_', 'advent_')[:-3] + '/entropy_rank')
+        assert cfg.entropy_rank_dir == rank_dir
+        for domain in ('source', 'target'):
+            assert cfg.train_dataloader.dataset[domain].manifest == rank_dir
 
 
 @pytest.mark.parametrize('name', [c for c in TEST_ONLY if c in REAL])

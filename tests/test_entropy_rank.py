@@ -14,7 +14,7 @@ import torch
 from conftest import REPO, run_tool
 from mmda.datasets import EntropySplitDataset
 from mmda.intrada import (RARE_CLASSES, image_entropy_score, load_manifest,
-                          rare_class_factor, rare_class_indices,
+                          pseudo_label, rare_class_factor, rare_class_indices,
                           split_easy_hard)
 from mmda.datasets.label_maps import CITYSCAPES_CLASSES
 from mmda.datasets.label_spaces import classes_of
@@ -88,6 +88,29 @@ def stage1(sim2real_tiny, tmp_path_factory):
         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2'
     ] + TINY, cwd=sim2real_tiny)
     return work_dir / 'iter_2.pth'
+
+
+def test_pseudo_label_is_the_argmax_at_the_test_size_upsampled():
+    """IntraDA's pseudo-label: the argmax at the size the model saw (the
+    official 1024x512), then nearest-neighbour upsampling to the label
+    size; not the argmax of bilinearly upsampled scores, which here moves
+    the class boundary."""
+    logits = torch.tensor([[[10., 0.], [0., 0.]],
+                           [[0., 1.], [1., 1.]]])[None]  # 1x2x2x2
+    label = pseudo_label(logits, (4, 4))
+    assert label.dtype == torch.int64
+    assert label.tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 1, 1],
+                              [1, 1, 1, 1]]
+    bilinear = torch.nn.functional.interpolate(
+        logits, size=(4, 4), mode='bilinear', align_corners=False)
+    assert bilinear[0].argmax(0)[1, 2] == 0  # (the old way differs)
+    # 512x1024 -> 1024x2048 (Cityscapes): each prediction pixel 2x2
+    prediction = torch.randint(0, 19, (512, 1024))
+    logits = torch.nn.functional.one_hot(prediction, 19).permute(
+        2, 0, 1)[None].float()
+    label = pseudo_label(logits, (1024, 2048))
+    assert torch.equal(label, prediction.repeat_interleave(
+        2, 0).repeat_interleave(2, 1))
 
 
 def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
@@ -222,6 +245,33 @@ def test_rank_target_writes_train_ids_for_a_16_class_model(
         assert (label == 10).all(), np.unique(label)
 
 
+def test_select_snapshot_best_else_last(tmp_path):
+    """The stage-1 checkpoint IntraDA ranks with: the best one save_best
+    kept, else the last one, each named; several best ones are refused."""
+    from mmda.utils.checkpoint_files import select_snapshot
+    (tmp_path / 'iter_4.pth').write_bytes(b'x')
+    (tmp_path / 'last_checkpoint').write_text('iter_4.pth')
+    last = str(tmp_path / 'iter_4.pth')
+    path, which = select_snapshot(str(tmp_path))
+    assert path == last
+    assert which == (f'the last checkpoint {last}: {tmp_path} holds no best '
+                     'checkpoint (the config sets no '
+                     'default_hooks.checkpoint.save_best)')
+    (tmp_path / 'best_mIoU_iter_2.pth').write_bytes(b'x')
+    best = str(tmp_path / 'best_mIoU_iter_2.pth')
+    assert select_snapshot(str(tmp_path)) == (
+        best, f'the best snapshot {best} (kept by save_best)')
+    assert select_snapshot(str(tmp_path), 'last')[0] == last
+    (tmp_path / 'best_mIoU16_iter_4.pth').write_bytes(b'x')
+    with pytest.raises(ValueError, match='several best checkpoints '
+                       r'\(best_mIoU16_iter_4.pth, best_mIoU_iter_2.pth\)'):
+        select_snapshot(str(tmp_path))
+    with pytest.raises(ValueError, match="one of \\('best', 'last'\\)"):
+        select_snapshot(str(tmp_path), 'first')
+    with pytest.raises(FileNotFoundError, match='holds no checkpoint'):
+        select_snapshot(str(tmp_path / 'empty'))
+
+
 def test_missing_manifest_names_the_step(tmp_path):
     with pytest.raises(FileNotFoundError, match='tools/entropy_rank.py'):
         EntropySplitDataset(manifest=str(tmp_path / 'rank'), pipeline=[])
@@ -237,13 +287,18 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     argv = [tool, ADVENT, INTRADA, '--work-dir', tmp_path / 'intrada',
             '--lambda', '0.75', '--stage1-options'] + options + [
                 '--stage2-options'] + options
-    run_tool(argv, cwd=sim2real_tiny)
+    out = run_tool(argv, cwd=sim2real_tiny)
     root = tmp_path / 'intrada'
-    for path in ('stage1/iter_2.pth', 'entropy_rank/manifest.json',
-                 'stage2/iter_2.pth'):
+    for path in ('stage1/iter_2.pth', 'stage1/best_mIoU_iter_2.pth',
+                 'entropy_rank/manifest.json', 'stage2/iter_2.pth'):
         assert (root / path).is_file(), path
     manifest = load_manifest(str(root / 'entropy_rank'))
     assert manifest['num_easy'] == 6 and manifest['normalize'] is False
+    # ranked with stage 1's best checkpoint (save_best), and it says so
+    best = str(root / 'stage1' / 'best_mIoU_iter_2.pth')
+    assert manifest['checkpoint'] == best
+    assert f'[intrada] stage 1: ranking with the best snapshot {best}' in \
+        out.stdout
     log = open(next((root / 'stage2').glob('*/*.log'))).read()
     assert 'mIoU' in log
     # stage 2 trained on this ranking: 6 easy (source), 2 hard (target)

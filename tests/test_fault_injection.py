@@ -20,6 +20,10 @@ ground truth the simulated annotator labelled from).
   round, inside the ledger publish (written, published, before ``current``
   is switched), and a second kill inside the resume's republishing of the
   ledger round that ``current`` names;
+* source-only with ``save_best`` (the best checkpoint of the AdvEnt /
+  MinEnt / IntraDA configs), 8 iterations, a best at 2 replaced at 8:
+  inside the best checkpoint's write, between it and the resumable
+  checkpoint that records it, and before the old best is deleted;
 * DeepSpeed ZeRO-1 (source-only), 4 iterations, checkpoint directories at
   2 and 4 with ``max_keep_ckpts=1``: inside the save of a checkpoint
   directory.
@@ -236,6 +240,84 @@ def test_resume_falls_back_from_a_damaged_checkpoint(sim2real_tiny,
     assert resumed_at(text) == 2
     assert_same_training_state(work_dir / 'iter_6.pth',
                                source_only_run / 'iter_6.pth')
+
+
+# -------------------------------------------------------- best checkpoint
+# save_best (AdvEnt's best-snapshot protocol): 8 iterations, validation and
+# a checkpoint every 2, max_keep_ckpts=1. The validation mIoU is 5.37,
+# 4.96, 4.18, 7.15 at 2, 4, 6, 8: a best checkpoint at 2, replaced at 8.
+BEST_OPTIONS = [
+    'train_cfg.max_iters=8', 'train_cfg.val_interval=2',
+    'default_hooks.checkpoint.interval=2',
+    'default_hooks.checkpoint.max_keep_ckpts=1',
+    '+default_hooks.checkpoint.save_best=mIoU',
+    '+default_hooks.checkpoint.rule=greater',
+    'default_hooks.logger.interval=1'
+] + NO_WORKERS
+
+
+def best_state(work_dir):
+    """(best files, the best the last checkpoint records, its score)."""
+    hub = load_checkpoint(
+        read_last_checkpoint(str(work_dir)))['message_hub']['runtime_info']
+    best = [f for f in files(work_dir) if f.startswith('best_')]
+    return best, osp.basename(hub['best_ckpt']), hub['best_score']
+
+
+@pytest.fixture(scope='module')
+def best_run(sim2real_tiny):
+    work_dir = sim2real_tiny / 'work_dirs' / 'fault_best'
+    text = finished(sim2real_tiny, SOURCE_ONLY, work_dir, BEST_OPTIONS)
+    assert re.findall(r'best checkpoint with ([\d.]+) mIoU at (\d+)',
+                      text) == [('5.3700', '2'), ('7.1500', '8')]
+    best, named, score = best_state(work_dir)
+    assert (best, named) == (['best_mIoU_iter_8.pth'], 'best_mIoU_iter_8.pth')
+    assert score == pytest.approx(7.15)
+    return work_dir
+
+
+# (fault point, checkpoint files the kill leaves, resumed at, log line)
+BEST_CASES = [
+    # the first best half written: gone; the score at 2 is lost (the
+    # resumed run goes on from iter_2, saved before that validation)
+    ('best_checkpoint.before_rename@1',
+     ['best_mIoU_iter_2.pth.tmp', 'iter_2.pth'], 2, 'left by an interrupted'),
+    # written, not yet recorded by iter_2: adopted
+    ('best_checkpoint.before_record@1',
+     ['best_mIoU_iter_2.pth', 'iter_2.pth'], 2, 'adopted'),
+    # the new best at 8 written, iter_8 (saved before the validation)
+    # records the old one: the new one is adopted, the old one deleted
+    ('best_checkpoint.before_record@2',
+     ['best_mIoU_iter_2.pth', 'best_mIoU_iter_8.pth', 'iter_8.pth'], 8,
+     'adopted'),
+    # recorded, the old best not yet deleted: deleted on resume
+    ('best_checkpoint.before_prune@1',
+     ['best_mIoU_iter_2.pth', 'best_mIoU_iter_8.pth', 'iter_8.pth'], 8,
+     'a best checkpoint that a kill left behind'),
+]
+
+
+@pytest.mark.parametrize('fault,left,resume_iter,message',
+                         BEST_CASES,
+                         ids=[c[0] for c in BEST_CASES])
+def test_best_checkpoint_kill_and_resume(sim2real_tiny, best_run, fault,
+                                         left, resume_iter, message):
+    """The best checkpoint of ``save_best`` is written atomically and one
+    best checkpoint, the one the resumable checkpoint names, survives any
+    kill: the resumed run ends with the uninterrupted run's best."""
+    work_dir = sim2real_tiny / 'work_dirs' / f'fault_best_{fault}'
+    killed(sim2real_tiny, SOURCE_ONLY, work_dir, BEST_OPTIONS, fault)
+    assert [f for f in files(work_dir)
+            if f.startswith(('iter_', 'best_'))] == left
+    text = finished(
+        sim2real_tiny, SOURCE_ONLY, work_dir, BEST_OPTIONS, resume=True)
+    assert resumed_at(text) == resume_iter, text[-3000:]
+    assert message in text
+    assert best_state(work_dir) == best_state(best_run)
+    got = load_checkpoint(work_dir / 'best_mIoU_iter_8.pth')['state_dict']
+    want = load_checkpoint(best_run / 'best_mIoU_iter_8.pth')['state_dict']
+    assert got.keys() == want.keys()
+    assert all(got[k].equal(want[k]) for k in want)
 
 
 # ------------------------------------------------------------------- RIPU

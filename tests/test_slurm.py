@@ -330,7 +330,11 @@ def test_intrada_stages_chain_as_dependent_jobs(slurm_env, sim2real_tiny):
     root = sim2real_tiny / 'work_dirs' / 'mmda-intrada'
     manifest = json.load(open(root / 'entropy_rank' / 'manifest.json'))
     assert manifest['num_images'] == 8 and manifest['num_easy'] == 4
-    assert manifest['checkpoint'] == str(root / 'stage1' / 'iter_2.pth')
+    # ranked with stage 1's best checkpoint (save_best), and the log says so
+    best = root / 'stage1' / 'best_mIoU_iter_2.pth'
+    assert manifest['checkpoint'] == str(best)
+    log = sim2real_tiny / f'slurm-mmda-intrada-rank-{jobs["rank"]}.out'
+    assert f'entropy ranking with the best snapshot {best}' in read(log)
     assert (root / 'stage2' / 'iter_2.pth').is_file()
 
 

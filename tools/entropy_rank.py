@@ -2,13 +2,18 @@
 model's prediction and write the easy / hard splits and the easy split's
 pseudo-labels::
 
-    python tools/entropy_rank.py CONFIG CHECKPOINT [--out-dir DIR]
-        [--lambda 0.67] [--normalize | --no-normalize] [--force]
+    python tools/entropy_rank.py CONFIG CHECKPOINT|WORK_DIR [--out-dir DIR]
+        [--snapshot best|last] [--lambda 0.67] [--normalize | --no-normalize]
+        [--force]
 
 ``CONFIG`` is the stage-1 config (its ``entropy_rank_dataloader`` is the
 unaugmented target-train split); ``--out-dir`` defaults to
 ``<work dir of CONFIG>/entropy_rank``, where the stage-2 configs look for
-it. See :mod:`mmda.intrada.split_manifest` for what is written.
+it. Given the stage-1 run's work dir instead of a checkpoint, it ranks
+with the run's best checkpoint (``save_best``; the official protocol
+ranks with the best snapshot), else its last one, and says which
+(``--snapshot last``: the last one). See
+:mod:`mmda.intrada.split_manifest` for what is written.
 """
 import argparse
 import os.path as osp
@@ -27,6 +32,7 @@ from mmengine.registry import init_default_scope
 from mmda.apis import load_config
 from mmda.intrada import DEFAULT_LAMBDA, easy_fraction_arg, rank_target
 from mmda.utils import load_checkpoint_strict
+from mmda.utils.checkpoint_files import SNAPSHOTS, select_snapshot
 from mmseg.registry import MODELS
 
 
@@ -34,7 +40,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='IntraDA entropy ranking of the target-train split')
     parser.add_argument('config', help='stage-1 config file')
-    parser.add_argument('checkpoint', help='stage-1 checkpoint')
+    parser.add_argument(
+        'checkpoint',
+        help='stage-1 checkpoint, or the work dir of the stage-1 run (its '
+        'checkpoint chosen by --snapshot)')
+    parser.add_argument(
+        '--snapshot',
+        choices=SNAPSHOTS,
+        default='best',
+        help='with a work dir: rank with its best checkpoint (save_best; '
+        'its last when it kept none) or its last one (default: best)')
     parser.add_argument(
         '--out-dir',
         help='ranking directory (default: <work dir>/entropy_rank)')
@@ -72,7 +87,11 @@ def main(argv=None):
             f'{args.config} has no entropy_rank_dataloader (the unaugmented '
             'target-train split to rank); add one as the configs in '
             'configs/advent/ do')
-    if not osp.isfile(args.checkpoint):
+    if osp.isdir(args.checkpoint):
+        args.checkpoint, which = select_snapshot(args.checkpoint,
+                                                 args.snapshot)
+        print(f'entropy ranking with {which}', flush=True)
+    elif not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
     out_dir = args.out_dir or osp.join(cfg.work_dir, 'entropy_rank')
     init_default_scope(cfg.get('default_scope', 'mmseg'))

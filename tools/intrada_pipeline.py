@@ -3,7 +3,7 @@ ranking, stage 2 (AdvEnt on the easy / hard target splits)::
 
     python tools/intrada_pipeline.py STAGE1_CONFIG STAGE2_CONFIG
         [--work-dir DIR] [--lambda 0.67] [--normalize | --no-normalize]
-        [--stage1-checkpoint CKPT] [--gpus N]
+        [--stage1-checkpoint CKPT] [--stage1-snapshot best|last] [--gpus N]
         [--stage1-options k=v ...] [--stage2-options k=v ...]
 
 Everything goes under one directory (default ``work_dirs/intrada/<stage-2
@@ -15,7 +15,10 @@ config name>``)::
 
 Each step is an ordinary run of the tools in a fresh process. Finished steps
 are skipped and an interrupted training resumes from its last checkpoint,
-so running the same command again continues the pipeline. With
+so running the same command again continues the pipeline. The ranking
+uses stage 1's best checkpoint (``save_best``, as the official IntraDA
+ranks with ADVENT's best snapshot; the last one when the run kept none,
+or with ``--stage1-snapshot last``) and says which. With
 ``--stage1-checkpoint`` an AdvEnt model trained before is ranked instead of
 training stage 1. ``--gpus N``
 trains with ``tools/dist_train.sh`` (N processes). On Slurm the steps chain
@@ -35,6 +38,8 @@ except ImportError:  # running from a source checkout without install
 
 from mmda.intrada import (DEFAULT_LAMBDA, easy_fraction_arg,  # noqa: E402
                           load_manifest, manifest_path)
+from mmda.utils.checkpoint_files import (SNAPSHOTS,  # noqa: E402
+                                         best_checkpoints, select_snapshot)
 
 
 def parse_args(argv=None):
@@ -57,6 +62,13 @@ def parse_args(argv=None):
         '--stage1-checkpoint',
         help='an AdvEnt checkpoint trained before: skip stage 1 and rank '
         'with it')
+    parser.add_argument(
+        '--stage1-snapshot',
+        choices=SNAPSHOTS,
+        default='best',
+        help='the stage-1 checkpoint to rank with: the best one (save_best; '
+        'the last one when the run kept none) or the last one (default: '
+        'best)')
     parser.add_argument(
         '--gpus',
         type=int,
@@ -142,8 +154,9 @@ def main(argv=None):
         ckpt1 = osp.abspath(args.stage1_checkpoint)
         print(f'[intrada] stage 1: {ckpt1} (given)', flush=True)
     else:
-        ckpt1 = train(args.stage1_config, stage1_dir, args.stage1_options,
-                      args.gpus)
+        train(args.stage1_config, stage1_dir, args.stage1_options, args.gpus)
+        ckpt1, which = select_snapshot(stage1_dir, args.stage1_snapshot)
+        print(f'[intrada] stage 1: ranking with {which}', flush=True)
     if osp.isfile(manifest_path(rank_dir)):
         check_ranking(load_manifest(rank_dir), ckpt1, args.easy_fraction,
                       args.normalize)
@@ -164,8 +177,10 @@ def main(argv=None):
         f'train_dataloader.dataset.target.manifest={rank_dir}'
     ] + list(args.stage2_options)
     ckpt2 = train(args.stage2_config, stage2_dir, options, args.gpus)
+    best2 = best_checkpoints(stage2_dir)
     print(f'[intrada] done: stage 1 {ckpt1}, ranking {rank_dir}, stage 2 '
-          f'{ckpt2}', flush=True)
+          f'{ckpt2}' + (f' (best snapshot: {best2[0]})' if len(best2) == 1
+                        else ''), flush=True)
 
 
 if __name__ == '__main__':

@@ -3,7 +3,11 @@
 # the test-time ensemble of ./advent_deeplabv2-r101_gta5-to-cityscapes.py
 # and ./minent_deeplabv2-r101_gta5-to-cityscapes.py, averaging their
 # main-head scores with weights 0.5 / 0.5 as the official evaluation does.
-# Paper (Cityscapes val mIoU): 45.5. Test-only:
+# Paper (Cityscapes val mIoU): 45.5. The official member beside AdvEnt
+# (advent+minent_pretrained.yml) is "MinEnt + entropy ranking" (MinEnt +
+# ER), whose training code was never released: this ensemble takes a plain
+# MinEnt run instead, a documented deviation. Test-only (each member its
+# run's best snapshot, best_mIoU_iter_N.pth, for best-snapshot numbers):
 #
 #   python tools/ensemble_checkpoints.py CONFIG ENSEMBLE.pth \
 #       advent=ADVENT_CKPT minent=MINENT_CKPT

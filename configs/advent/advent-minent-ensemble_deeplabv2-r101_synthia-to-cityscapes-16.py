@@ -2,7 +2,10 @@
 # ResNet-101: the test-time ensemble of
 # ./advent_deeplabv2-r101_synthia-to-cityscapes-16.py and
 # ./minent_deeplabv2-r101_synthia-to-cityscapes-16.py (main-head scores
-# averaged, weights 0.5 / 0.5). Test-only: see
+# averaged, weights 0.5 / 0.5), with a plain MinEnt member as for GTA5
+# (where the official member is "MinEnt + entropy ranking", released
+# without its training code).
+# Test-only: see
 # ./advent-minent-ensemble_deeplabv2-r101_gta5-to-cityscapes.py.
 _base_ = [
     '../_base_/models/deeplabv2_r101_multilevel_16.py',

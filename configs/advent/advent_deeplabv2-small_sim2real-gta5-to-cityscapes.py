@@ -17,6 +17,9 @@ _base_ = [
     '../_base_/schedules/sgd_poly_sim2real.py',
     '../_base_/methods/advent.py',
 ]
+# ADVENT's best-snapshot protocol (docs/methods.md#advent): the
+# checkpoint of the best validation mIoU is kept (best_mIoU_iter_N.pth)
+default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))
 model = dict(
     _delete_=True,
     data_preprocessor=_base_.data_preprocessor,

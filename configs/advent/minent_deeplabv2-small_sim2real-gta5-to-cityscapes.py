@@ -12,6 +12,9 @@ _base_ = [
     '../_base_/schedules/sgd_poly_sim2real.py',
     '../_base_/methods/minent.py',
 ]
+# ADVENT's best-snapshot protocol (docs/methods.md#advent): the
+# checkpoint of the best validation mIoU is kept (best_mIoU_iter_N.pth)
+default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))
 model = _base_.pop('minent_model')
 model.entropy_losses.main.loss_weight = 0.01
 model.entropy_losses.aux.loss_weight = 0.002

@@ -90,6 +90,26 @@ def check_split_sizes(num_images: int, easy_fraction: float) -> int:
     return n_easy
 
 
+def pseudo_label(logits: Tensor, size: Tuple[int, int]) -> Tensor:
+    """IntraDA's pseudo-label of one image: the plain arg-max (no
+    threshold) of the prediction at the size the model saw (the stage-1
+    test size, 1024×512 officially), upsampled to ``size`` (the label
+    size) by nearest neighbour, as the released ``entropy.py`` labels at
+    the test size and the stage-2 loader resizes labels.
+
+    Args:
+        logits (Tensor): 1×C×h×w class scores at the input size.
+        size (tuple[int, int]): (H, W) of the label map.
+
+    Returns:
+        Tensor: H×W class ids (int64).
+    """
+    prediction = logits[0].argmax(0)
+    return F.interpolate(
+        prediction[None, None].float(), size=tuple(size),
+        mode='nearest')[0, 0].long()
+
+
 def split_easy_hard(scores: Dict[str, float],
                     easy_fraction: float = DEFAULT_LAMBDA
                     ) -> Tuple[List[str], List[str]]:

@@ -10,8 +10,6 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
-from mmseg.models.utils import resize
-
 from ..datasets.converters import encode_png
 from ..datasets.label_spaces import protocol_to_train_id_lut
 from ..models.segmentors.deployable import deployable_segmentor
@@ -19,8 +17,8 @@ from ..models.utils import main_logits_at_input
 from ..utils.atomic_write import writing_dir
 from .entropy_ranking import (DEFAULT_LAMBDA, check_easy_fraction,
                               check_split_sizes, image_entropy_score,
-                              rare_class_factor, rare_class_indices,
-                              split_easy_hard)
+                              pseudo_label, rare_class_factor,
+                              rare_class_indices, split_easy_hard)
 from .split_manifest import (MANIFEST_FORMAT, MANIFEST_NAME,
                              MANIFEST_VERSION, PSEUDO_LABEL_DIR,
                              PSEUDO_LABEL_SUFFIX, SPLIT_FILES)
@@ -42,9 +40,11 @@ def rank_target(model: BaseModel,
                 overwrite: bool = False) -> Dict:
     """Rank the images of ``dataloader_cfg`` (the unaugmented target-train
     split) by the mean entropy of ``model``'s main prediction, and write
-    the splits, the easy split's pseudo-labels (argmax at the original image
-    size, written as 19-class trainIds like every label file, whatever the
-    model's label space) and the manifest into ``out_dir``.
+    the splits, the easy split's pseudo-labels (the argmax at the input
+    size, upsampled by nearest neighbour to the original image size:
+    :func:`~mmda.intrada.pseudo_label`; written as 19-class trainIds like
+    every label file, whatever the model's label space) and the manifest
+    into ``out_dir``.
 
     Args:
         model (BaseModel): The stage-1 model (with its data preprocessor),
@@ -90,9 +90,7 @@ def rank_target(model: BaseModel,
             stem = _stem(sample.img_path, img_dir, img_suffix)
             if stem in records:
                 raise ValueError(f'image {sample.img_path} listed twice')
-            label = resize(
-                logit, size=sample.ori_shape, mode='bilinear',
-                align_corners=False)[0].argmax(0).cpu()
+            label = pseudo_label(logit, sample.ori_shape).cpu()
             labels[stem] = encode_png(to_train_ids[label].numpy(),
                                       f'the pseudo-label of {stem}')
             records[stem] = dict(

@@ -9,6 +9,11 @@ names written by older runs are read too). It is replaced atomically
 checkpoint ``last_checkpoint`` names when it is there and loads; otherwise
 the newest checkpoint of the work dir that loads, with a message saying so;
 None when the work dir holds no checkpoint at all.
+
+:func:`select_snapshot` is the checkpoint of a finished run that a later
+step uses (IntraDA's ranking): the best checkpoint that ``save_best``
+kept (``best_mIoU_iter_N.pth``, the official best-snapshot protocol of
+ADVENT / IntraDA), or the last one.
 """
 import glob
 import os
@@ -24,6 +29,10 @@ LAST_CHECKPOINT = 'last_checkpoint'
 #: (``iter_N.pth``, ``epoch_N.pth``, ``iter_N_annotation.pth``); temporary
 #: names (``iter_N.pth.tmp``) do not match
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)(?:_[a-z]+)?\.pth$')
+#: best checkpoints of mmengine's ``save_best`` (``best_<metric>_iter_N.pth``)
+BEST_CHECKPOINT_NAME = re.compile(r'^best_.+_(?:iter|epoch)_(\d+)\.pth$')
+#: what :func:`select_snapshot` can pick
+SNAPSHOTS = ('best', 'last')
 #: the model file of a DeepSpeed checkpoint directory
 DEEPSPEED_MODEL_STATES = 'mp_rank_00_model_states.pt'
 
@@ -154,3 +163,52 @@ def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], str]:
     why = f'{problem}; no checkpoint' if problem else 'no checkpoint yet'
     return None, (f'--resume: nothing to resume in {work_dir} ({why}): '
                   'training starts at iteration 0')
+
+
+def best_checkpoints(work_dir: str) -> List[str]:
+    """The best checkpoints (``save_best``) in ``work_dir``, sorted."""
+    names = os.listdir(work_dir) if osp.isdir(work_dir) else []
+    return sorted(
+        osp.join(work_dir, n) for n in names if BEST_CHECKPOINT_NAME.match(n))
+
+
+def select_snapshot(work_dir: str, snapshot: str = 'best') -> Tuple[str, str]:
+    """The checkpoint (absolute path) of a finished run in ``work_dir``
+    that a later step uses, and one line saying which it is.
+
+    Args:
+        work_dir (str): The run's work dir.
+        snapshot (str): ``'best'``: the best checkpoint that ``save_best``
+            kept, falling back (and saying so) to the last checkpoint when
+            the run kept none; ``'last'``: the checkpoint
+            ``last_checkpoint`` names.
+
+    Raises:
+        ValueError: for another ``snapshot``, or several best checkpoints
+            (``save_best`` with several metrics), naming them.
+        FileNotFoundError: when the work dir has no checkpoint to use.
+    """
+    if snapshot not in SNAPSHOTS:
+        raise ValueError(f'snapshot must be one of {SNAPSHOTS}, got '
+                         f'{snapshot!r}')
+    work_dir = osp.abspath(work_dir)
+    if snapshot == 'best':
+        best = best_checkpoints(work_dir)
+        if len(best) == 1:
+            return best[0], (f'the best snapshot {best[0]} (kept by '
+                             'save_best)')
+        if best:
+            raise ValueError(
+                f'{work_dir} holds several best checkpoints ('
+                + ', '.join(osp.basename(b) for b in best) +
+                '): pass the one to use as the checkpoint')
+    last = read_last_checkpoint(work_dir)
+    if last is None or not osp.exists(last):
+        raise FileNotFoundError(
+            f'{work_dir} holds no checkpoint to use (no best checkpoint '
+            f'and no {LAST_CHECKPOINT} naming an existing file)')
+    if snapshot == 'last':
+        return last, f'the last checkpoint {last} (asked for)'
+    return last, (f'the last checkpoint {last}: {work_dir} holds no best '
+                  'checkpoint (the config sets no '
+                  'default_hooks.checkpoint.save_best)')

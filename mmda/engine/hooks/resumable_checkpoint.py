@@ -44,12 +44,24 @@ def remove_checkpoint(path: str) -> None:
         os.remove(path)
 
 
-def save_checkpoint_atomically(runner, out_dir: str, filename: str,
+def save_checkpoint_atomically(runner,
+                               out_dir: str,
+                               filename: str,
+                               resumable: bool = True,
+                               fault_name: str = 'checkpoint',
                                **kwargs) -> str:
     """Save ``out_dir/filename`` with ``runner.save_checkpoint(out_dir,
     filename, **kwargs)`` through a temporary name, then point
     ``last_checkpoint`` at it (see the module docstring). Every rank calls
-    it. Returns the checkpoint path."""
+    it. Returns the checkpoint path.
+
+    Args:
+        resumable (bool): Point ``last_checkpoint`` at it. False for a
+            checkpoint that is not resumed from (the best checkpoint of
+            ``save_best``, written without the optimizer).
+        fault_name (str): Prefix of its fault points
+            (:mod:`mmda.utils.fault_injection`).
+    """
     final = osp.join(out_dir, filename)
     tmp = final + TEMP_SUFFIX
     if get_rank() == 0:
@@ -58,15 +70,16 @@ def save_checkpoint_atomically(runner, out_dir: str, filename: str,
     runner.save_checkpoint(out_dir, filename + TEMP_SUFFIX, **kwargs)
     barrier()  # every rank's part of a DeepSpeed checkpoint is written
     if get_rank() == 0:
-        fault_point('checkpoint.before_rename', partial_file=tmp)
+        fault_point(f'{fault_name}.before_rename', partial_file=tmp)
         fsync_tree(tmp)
         if osp.isdir(tmp):
             publish_dir(tmp, final)
         else:
             os.replace(tmp, final)
             fsync_dir(out_dir)
-        fault_point('checkpoint.before_last_checkpoint')
-        write_last_checkpoint(runner.work_dir, final)
+        if resumable:
+            fault_point(f'{fault_name}.before_last_checkpoint')
+            write_last_checkpoint(runner.work_dir, final)
     barrier()
     local_rank = int(os.environ.get('LOCAL_RANK', 0))
     if get_rank() != 0 and local_rank == 0 and osp.isdir(tmp):
