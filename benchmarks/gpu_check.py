@@ -127,7 +127,8 @@ def main(argv=None):
     summ.add_argument('--device', required=True, help='the card, in words')
     summ.add_argument('--wall-s', type=float, default=0.)
     summ.add_argument('--note', dest='notes', action='append', default=[])
-    summ.add_argument('--out', required=True)
+    summ.add_argument('--out-dir', required=True,
+                      help='where gpu_check.md is written')
     args = parser.parse_args(argv)
     if args.what == 'check':
         with open(args.commands) as f:
@@ -136,7 +137,7 @@ def main(argv=None):
             print(check_command(words), flush=True)
         return 0
     text = summarise(args)
-    with open(args.out, 'w') as f:
+    with open(osp.join(args.out_dir, 'gpu_check.md'), 'w') as f:
         f.write(text)
     print(text, end='')
     return 0

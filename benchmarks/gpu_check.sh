@@ -19,7 +19,7 @@
 #      benchmark's images upscaled by the config's own Resize), fp32 and
 #      --amp, 25 iterations each, with the peak GPU memory
 #      (torch.cuda.max_memory_allocated as mmengine logs it);
-#   7. the figures, written to $OUT/gpu_check.md when OUT is set, else to
+#   7. the figures, written to gpu_check.md in $OUT when OUT is set, else to
 #      benchmarks/results/gpu_check.md (benchmarks/gpu_check.py summarise).
 #
 # Work dirs and logs: $OUT/gpu_check_work when OUT is set, else a temporary
@@ -143,5 +143,5 @@ timeout 20 "$PYTHON" benchmarks/gpu_check.py summarise \
     --note "nccl: $NCCL_LINES 'NCCL INFO' lines in the RIPU run's log" \
     --note "R101: source 1280x720, target 1280x640 (the recipe's Resize of \
 the embedded benchmark's images), random init, iterations 6-25 timed" \
-    --out "$RESULT_DIR/gpu_check.md"
-echo "[gpu_check] figures: $RESULT_DIR/gpu_check.md"
+    --out-dir "$RESULT_DIR"
+echo "[gpu_check] figures: gpu_check.md in $RESULT_DIR"

@@ -67,8 +67,8 @@ def test_summary_of_the_runs(tmp_path):
         'summarise', '--device', 'NVIDIA H100', '--wall-s', '301',
         '--warmup', '2', '--run', 'fp32', str(tmp_path / 'fp32'), '--run',
         'amp', str(tmp_path / 'amp'), '--fp32', 'fp32', '--amp', 'amp',
-        '--test-dir', str(tmp_path / 'test'), '--note', 'a note', '--out',
-        str(out)
+        '--test-dir', str(tmp_path / 'test'), '--note', 'a note',
+        '--out-dir', str(tmp_path)
     ])
     assert out.read_text().splitlines() == [
         '# GPU check (NVIDIA H100)', '',
