@@ -30,7 +30,7 @@ and are marked as such.
 While runs train, one line per run every ``--progress-interval`` seconds
 (30) shows its iteration, mmengine's ETA and its latest validation mIoU
 (:mod:`run_progress`); the job ends by printing where its table, plot and
-logs are.
+logs are, and its wall time and peak memory (:func:`resource_summary`).
 
 Trainers run with one OpenMP thread unless ``OMP_NUM_THREADS`` is set: on a
 2-core machine the trainer and its two dataloader workers otherwise
@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import resource
 import subprocess
 import sys
 import statistics
@@ -550,6 +551,7 @@ def main(argv=None):
         default=RESULTS_DIR,
         help='where the table, json and plot go')
     args = parser.parse_args(argv)
+    started = time.monotonic()
     if args.data != 'data/sim2real':
         parser.error('--data must be data/sim2real (the configs name it)')
     if args.jobs < 1:
@@ -602,6 +604,39 @@ def main(argv=None):
     print(table)
     print(where_summary(table_path, store, plot if plotted else None,
                         [bench.work_dir(n, s) for n, s in tasks]))
+    print(resource_summary(time.monotonic() - started), flush=True)
+
+
+def peak_rss_gib(who: int) -> float:
+    """Peak resident set size in GiB from ``getrusage(who)``:
+    ``RUSAGE_SELF`` this process, ``RUSAGE_CHILDREN`` the largest of its
+    finished child processes (and of their descendants they waited for:
+    the trainers' dataloader workers). ``ru_maxrss`` is in KiB on Linux,
+    in bytes on macOS."""
+    maxrss = resource.getrusage(who).ru_maxrss
+    return maxrss / (2**30 if sys.platform == 'darwin' else 2**20)
+
+
+def format_resources(wall_seconds: float, self_gib: float,
+                     child_gib: float) -> str:
+    """The job's closing line, e.g. ``[sim2real] wall time 12.3 min, peak
+    memory 1.4 GiB (largest child process; this process 0.3 GiB)``."""
+    if child_gib >= self_gib:
+        which = f'largest child process; this process {self_gib:.1f} GiB'
+    else:
+        which = f'this process; largest child process {child_gib:.1f} GiB'
+    return (f'[sim2real] wall time {wall_seconds / 60:.1f} min, peak '
+            f'memory {max(self_gib, child_gib):.1f} GiB ({which})')
+
+
+def resource_summary(wall_seconds: float) -> str:
+    """Wall time and peak memory of the job: the larger of the peak RSS of
+    this process and of its largest child process (the trainers run as
+    child processes). It is the peak of one process, not the sum of
+    the trainers that ran at the same time (``--jobs``)."""
+    return format_resources(wall_seconds,
+                            peak_rss_gib(resource.RUSAGE_SELF),
+                            peak_rss_gib(resource.RUSAGE_CHILDREN))
 
 
 def where_summary(table: str, store: str, plot, work_dirs) -> str:

@@ -2,6 +2,9 @@
 it prints from a run's mmengine logs as they grow."""
 import json
 import os.path as osp
+import re
+import resource
+import subprocess
 import sys
 
 from conftest import REPO
@@ -91,3 +94,23 @@ def test_main_job_ends_with_where_its_outputs_are():
         '(train_stdout.log, <timestamp>/<timestamp>.log, '
         '<timestamp>/vis_data/scalars.json)'
     ]
+
+
+def test_main_job_ends_with_its_wall_time_and_peak_memory():
+    import sim2real_results as job
+    assert job.format_resources(738., 0.31, 1.42) == (
+        '[sim2real] wall time 12.3 min, peak memory 1.4 GiB (largest child '
+        'process; this process 0.3 GiB)')
+    assert job.format_resources(30., 2.04, 0.5) == (
+        '[sim2real] wall time 0.5 min, peak memory 2.0 GiB (this process; '
+        'largest child process 0.5 GiB)')
+    # the real getrusage: a finished child process that held 300 MiB
+    subprocess.run([sys.executable, '-c', "b = b'x' * (300 * 2**20)"],
+                   check=True)
+    assert job.peak_rss_gib(resource.RUSAGE_CHILDREN) >= 300 / 1024
+    line = job.resource_summary(90.)
+    match = re.fullmatch(
+        r'\[sim2real\] wall time 1\.5 min, peak memory ([0-9.]+) GiB '
+        r'\((largest child process|this process); .*\)', line)
+    assert match, line
+    assert float(match.group(1)) >= 0.3

@@ -35,7 +35,9 @@ def weighted_self_information(probs: Tensor) -> Tensor:
     if num_classes < 2:
         raise ValueError('weighted_self_information needs at least 2 '
                          f'classes, got {num_classes}')
-    return -probs * torch.log2(probs + LOG_EPS) / math.log2(num_classes)
+    # p·log2(p)/(−log2 C): the same numbers (and gradients) as
+    # −p·log2(p)/log2 C, one elementwise pass fewer
+    return probs * torch.log2(probs + LOG_EPS) / -math.log2(num_classes)
 
 
 def normalized_entropy(probs: Tensor) -> Tensor:

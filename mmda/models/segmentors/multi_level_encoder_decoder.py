@@ -8,7 +8,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList
 
-from ..utils import resize_to_input
+from ..utils import losses_at_label_size, resize_to_input
 
 #: Output levels: ``main`` is the decode head (layer4 in DeepLab-v2),
 #: ``aux`` the auxiliary head (layer3).
@@ -70,8 +70,8 @@ class MultiLevelEncoderDecoder(EncoderDecoder):
         losses = {}
         for name_prefix, head, name in (('decode', self.decode_head, 'main'),
                                         ('aux', self.auxiliary_head, 'aux')):
-            for key, value in head.loss_by_feat(levels[name],
-                                                data_samples).items():
+            for key, value in losses_at_label_size(
+                    head, levels[name], data_samples).items():
                 losses[f'{prefix}{name_prefix}.{key}'] = value
         return losses
 

@@ -6,7 +6,7 @@ from torch import Tensor
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 
-from ..utils import main_logits_at_input
+from ..utils import losses_at_label_size, main_logits_at_input
 from .da_encoder_decoder import DAEncoderDecoder
 
 #: RIPU's negative learning as a target term of :class:`DAEncoderDecoder`.
@@ -93,7 +93,8 @@ class RIPU(DAEncoderDecoder):
         src_logits = main_logits_at_input(self, inputs['source'])
         losses.update(
             self._prefixed(
-                self.decode_head.loss_by_feat(src_logits, src_samples),
+                losses_at_label_size(self.decode_head, src_logits,
+                                     src_samples),
                 'src'))
         losses[f'src.{self.consistency_loss.loss_name}'] = \
             self.consistency_loss(src_logits, self._stack_labels(src_samples))
@@ -101,7 +102,8 @@ class RIPU(DAEncoderDecoder):
         tgt_samples: List = data_samples['target']
         tgt_logits = main_logits_at_input(self, inputs['target'])
         if self._has_labels(tgt_samples):
-            tgt_ce = self.decode_head.loss_by_feat(tgt_logits, tgt_samples)
+            tgt_ce = losses_at_label_size(self.decode_head, tgt_logits,
+                                          tgt_samples)
             tgt_ce = {
                 k: (v * self.target_loss_weight if 'loss' in k else v)
                 for k, v in tgt_ce.items()

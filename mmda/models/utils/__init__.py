@@ -2,7 +2,8 @@ from .adversarial_schedule import (AdversarialSchedule,
                                    current_adversarial_schedule,
                                    publish_adversarial_schedule)
 from .frozen import frozen, unwrap
-from .logits_at_input import main_logits_at_input, resize_to_input
+from .logits_at_input import (losses_at_label_size, main_logits_at_input,
+                              resize_to_input)
 from .optim_wrapper_check import check_optim_wrapper_dict
 from .streams import check_streams
 from .target_losses import TargetLosses
@@ -12,7 +13,8 @@ from .wrapper_free_state_dict import register_wrapper_free_state_dict
 __all__ = [
     'AdversarialSchedule', 'current_adversarial_schedule',
     'publish_adversarial_schedule', 'frozen', 'unwrap',
-    'main_logits_at_input', 'resize_to_input', 'check_optim_wrapper_dict',
+    'losses_at_label_size', 'main_logits_at_input', 'resize_to_input',
+    'check_optim_wrapper_dict',
     'check_streams',
     'TargetLosses', 'register_wrapper_free_state_dict', 'TEACHER_MODES',
     'set_teacher_mode'
