@@ -20,7 +20,7 @@ from ...active.strategies import BaseAcquisitionStrategy
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
 from ...models.segmentors import deployable_segmentor
-from ...models.utils import unwrap
+from ...models.utils import unwrap, without_test_flip
 from ...utils.fault_injection import fault_point
 from .resumable_checkpoint import save_resumable_checkpoint
 
@@ -460,7 +460,9 @@ class ActiveSelectionHook(Hook):
         deferred = self.annotator.requires_pause
         local: List[tuple] = []
         for data in dataloader:
-            for sample in model.test_step(data):
+            with without_test_flip(model):  # scored as the original does
+                samples = model.test_step(data)
+            for sample in samples:
                 key = LoadActiveLabels.key_of(sample.img_path)
                 new_map, selected = self.select_image(
                     key, sample.seg_logits.data, sample, sample.img_path)
