@@ -65,12 +65,13 @@ def windows(centres, radius, shape=(H, W)):
 # ----------------------------------------------------------------------------
 # Two rounds on one 24 x 32 image, logits smooth_logits(0) then (1); the
 # picks of round 1 are labelled from ground_truth() before round 2.
-# RA: budget 10 % (76 pixels), ceil(768 * 0.05 / 9) = 5 regions per round;
-# round 1 labels 42 pixels (the region at (21, 0) is clipped to 6), round 2
-# has 34 left, room for 3 regions.
+# RA: budget 10 %, ceil(768 * 0.05 / 9) = 5 regions every round, as
+# released (no cap at floor(768 * 0.1) = 76 pixels: the budget is 2 x 5
+# whole regions, 90 pixels); round 1 labels 42 pixels (the region at
+# (21, 0) is clipped to 6), round 2 45.
 RA_PINNED = [
     [(17, 20), (19, 15), (6, 3), (3, 16), (21, 0)],
-    [(6, 8), (19, 27), (20, 9)],
+    [(6, 8), (19, 27), (20, 9), (20, 19), (19, 24)],
 ]
 # PA: 6 pixels per image at 24 x 32 (3 per round), 9 x 9 windows (K = 4).
 PA_PINNED = [
@@ -128,7 +129,7 @@ def test_ripu_picks_are_pinned(kwargs, pinned, radius, mask_radius):
         want = old.copy()
         want[windows(centres, mask_radius) & (old == UNTOUCHED)] = ACTIVE
         assert np.array_equal(new, want)
-    assert hook.ledger.labelled_pixels('img') == (69 if radius else 6)
+    assert hook.ledger.labelled_pixels('img') == (87 if radius else 6)
 
 
 def test_legacy_keys_name_ripus_strategies():
@@ -209,15 +210,23 @@ def test_region_strategies_share_ras_budget_and_shape(typ):
     strategy = TASK_UTILS.build(dict(type=typ, budget_ratio=0.022, radius=1))
     assert (strategy.label_radius, strategy.mask_radius) == (1, 2)
     assert strategy.pick_area == 9
-    assert strategy.ledger_budget_ratio == 0.022
+    assert strategy.ledger_budget(5) == dict(
+        budget_ratio=0.022, budget_regions=dict(num_rounds=5, radius=1))
     assert strategy.picks_per_round((1024, 2048), 5) == 1026
-    assert strategy.image_budget((1024, 2048), 5) == 46137
+    # every round's whole regions, as released: 5 x 1026 x 9, not
+    # floor(1024 * 2048 * 0.022) = 46137
+    assert strategy.image_budget((1024, 2048), 5) == 46170
+    ledger = ActiveLabelLedger(19, **strategy.ledger_budget(5))
+    assert ledger.budget_of((1024, 2048)) == 46170
     assert strategy.image_budget(
-        (128, 256), 5) == ActiveLabelLedger(19, 0.022).budget_of((128, 256))
-    # capped by what is left of the image's budget, in whole regions
-    assert strategy.num_picks((128, 256), 5, 0) == 17  # ceil(16.02)
-    assert strategy.num_picks((128, 256), 5, 720 - 100) == 11  # 100 left
-    assert strategy.num_picks((128, 256), 5, 720) == 0
+        (128, 256), 5) == ledger.budget_of((128, 256)) == 5 * 17 * 9
+    # every round gets its regions, the last one too (no cap) ...
+    for labelled in range(5):
+        assert strategy.num_picks((128, 256), 5, labelled * 17 * 9) == 17
+    # ... and only a run that labelled more than its rounds can is capped
+    # (in whole regions)
+    assert strategy.num_picks((128, 256), 5, 765 - 100) == 11  # 100 left
+    assert strategy.num_picks((128, 256), 5, 765) == 0
 
 
 @pytest.mark.parametrize('typ', REGION_TYPES)

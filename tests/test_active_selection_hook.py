@@ -112,7 +112,7 @@ def make_hook(budget_ratio, rounds):
         dataloader=dict(),
         select_iters=list(range(1, rounds + 1)),
         budget_ratio=budget_ratio)
-    hook.ledger = ActiveLabelLedger(C, budget_ratio=budget_ratio)
+    hook.ledger = hook._new_ledger(C)
     return hook
 
 
@@ -217,6 +217,61 @@ def test_region_overlapping_an_earlier_label_keeps_it():
     bad[4, 5] = gt[4, 5]
     with pytest.raises(LedgerError, match='already labelled'):
         hook.ledger.update('img', bad)
+
+
+def test_ra_budget_as_released_over_five_rounds():
+    """RA at 2.2 % over 5 rounds of a 1024 x 2048 image labels
+    ceil(1024 * 2048 * 0.022 / 5 / 9) = 1026 regions in every round, the
+    last one too (a cap at floor(H * W * 0.022) = 46137 pixels would leave
+    1022 for round 5): 5 x 1026 regions, 46170 pixels, through the hook's
+    budget path (strategy picks, ledger budget)."""
+    hook = ActiveSelectionHook(
+        dataloader=dict(), select_iters=[1, 2, 3, 4, 5], budget_ratio=0.022)
+    hook.ledger = hook._new_ledger(3)
+    assert hook.ledger.budget_of((1024, 2048)) == 46170
+    # uncertain predictions inside, a certain frame of two pixels: no pick
+    # is centred on the border, so every region labels 9 pixels
+    logits = torch.randn(3, 1024, 2048,
+                         generator=torch.Generator().manual_seed(0))
+    logits[0, :2], logits[0, -2:] = 50., 50.
+    logits[0, :, :2], logits[0, :, -2:] = 50., 50.
+    for round_no in range(1, 6):
+        new, selected = hook.select_pixels('img', logits)
+        assert selected.sum() == 1026 * 9, round_no
+        new[selected] = 1  # the annotator's labels
+        assert hook.ledger.update('img', new) == 1026 * 9
+        hook.ledger.close_round(round_no, 1026 * 9)
+    assert hook.ledger.labelled_pixels('img') == 5 * 1026 * 9
+    # the budget is spent: a further call picks nothing
+    _, selected = hook.select_pixels('img', logits)
+    assert not selected.any()
+
+
+def test_round_asking_more_regions_than_remain():
+    """A round that asks for more regions than unsuppressed centres remain
+    labels what remains, never a pixel twice, and an exhausted image
+    yields an empty selection (no error)."""
+    hook = ActiveSelectionHook(
+        dataloader=dict(), select_iters=[1], budget_ratio=1.0)
+    hook.ledger = hook._new_ledger(C)
+    assert hook.strategy.num_picks((H, W), 1, 0) == 16  # 144 / 9
+    old = np.full((H, W), ACTIVE, np.uint8)
+    old[5:8, 5:8] = UNTOUCHED  # 9 candidate centres, room for one region
+    old[0, 0] = 2  # and one labelled pixel
+    hook.ledger.update('img', old)
+    logits = torch.zeros(C, H, W)  # equal scores: ties to the first index
+    new, selected = hook.select_pixels('img', logits)
+    # one pick, at (5, 5): its 3 x 3 region reaches into suppressed pixels
+    want = np.zeros((H, W), bool)
+    want[4:7, 4:7] = True
+    assert np.array_equal(selected, want)
+    assert np.array_equal(new[5:8, 5:8], np.full((3, 3), ACTIVE))
+    new[selected] = 1
+    assert hook.ledger.update('img', new) == 9
+    # nothing is left to pick: an empty selection, the map unchanged
+    again, selected = hook.select_pixels('img', logits)
+    assert not selected.any() and np.array_equal(again, new)
+    assert new[0, 0] == 2 and hook.ledger.labelled_pixels('img') == 10
 
 
 def test_annotator_needs_ground_truth_at_label_resolution():
@@ -328,7 +383,9 @@ def test_resume_refuses_another_strategy(tmp_path):
 # (b) end to end: train, rounds, checkpoint, resume
 # ----------------------------------------------------------------------------
 NUM_TARGET, TARGET_HW = 8, (128, 256)
-BUDGET = int(np.floor(128 * 256 * 0.022))  # 720 pixels per image
+# RA's budget per image, every round's whole regions: 2 rounds of
+# ceil(128 * 256 * 0.011 / 9) = 41 regions, 738 pixels
+BUDGET = 2 * 41 * 9
 
 E2E_OPTIONS = [
     'custom_hooks.0.select_iters=[2,4]',

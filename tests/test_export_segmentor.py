@@ -78,6 +78,13 @@ def test_exported_model_loads_as_the_export_says(config, needs, tmp_path):
     else:
         assert 'the model loads with mmseg alone' in text
         assert 'custom_imports' not in infer
+        # RIPU's frozen identity norms as mmseg's BN, its flip averaging
+        # dropped (no EncoderDecoder option), and both said
+        assert infer.model.decode_head.norm_cfg == dict(
+            type='BN', eps=0., requires_grad=False)
+        assert 'flip' not in infer.model.test_cfg
+        assert info['dropped_test_flip'] is True
+        assert 'horizontal-flip averaging (test_cfg.flip)' in text
     loaded = _load_fresh(out)
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     got = json.loads(loaded.stdout.strip().splitlines()[-1])

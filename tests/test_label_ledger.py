@@ -75,6 +75,13 @@ def test_budgets():
         (1024, 2048)) == 46137  # floor(2097152 * 0.022 = 46137.344)
     assert ActiveLabelLedger(3, budget_pixels=40).budget_of((7, 9)) == 40
     assert ActiveLabelLedger(3).budget_of((7, 9)) == 63
+    # RIPU RA's rule: every round's whole regions, 5 x 1026 x 9
+    ra = dict(budget_ratio=0.022, budget_regions=dict(num_rounds=5, radius=1))
+    assert ActiveLabelLedger(3, **ra).budget_of((1024, 2048)) == 46170
+    with pytest.raises(ValueError, match='budget_regions needs budget_ratio'):
+        ActiveLabelLedger(3, budget_regions=dict(num_rounds=5, radius=1))
+    with pytest.raises(ValueError, match='dict\\(num_rounds=R, radius=K\\)'):
+        ActiveLabelLedger(3, budget_ratio=0.1, budget_regions=dict(rounds=5))
     with pytest.raises(ValueError, match='not both'):
         ActiveLabelLedger(3, budget_ratio=0.1, budget_pixels=4)
     with pytest.raises(ValueError, match='at most 253'):
@@ -169,8 +176,9 @@ def assert_same(a, b):
         assert np.array_equal(a.get(key), b.get(key))
         assert a.labelled_pixels(key) == b.labelled_pixels(key)
     assert a.rounds == b.rounds
-    assert (a.num_classes, a.budget_ratio, a.budget_pixels) == (
-        b.num_classes, b.budget_ratio, b.budget_pixels)
+    assert (a.num_classes, a.budget_ratio, a.budget_pixels,
+            a.budget_regions) == (b.num_classes, b.budget_ratio,
+                                  b.budget_pixels, b.budget_regions)
     assert a.state_dict() == b.state_dict()
 
 
@@ -204,6 +212,10 @@ def test_state_dict_round_trip():
      'checkpoint has budget_ratio=0.25 but the config says None'),
     (dict(budget_pixels=12), dict(budget_pixels=13),
      'checkpoint has budget_pixels=12 but the config says 13'),
+    (dict(budget_ratio=0.25),
+     dict(budget_ratio=0.25, budget_regions=dict(num_rounds=2, radius=1)),
+     "checkpoint has budget_regions=None but the config says "
+     "{'num_rounds': 2, 'radius': 1}"),
 ])
 def test_state_dict_of_another_config(saved_kw, config_kw, message):
     led = ActiveLabelLedger(3, **saved_kw)
@@ -254,6 +266,21 @@ def test_save_load_round_trip(tmp_path):
     # the maps are ordinary PNGs
     png = cv2.imread(osp.join(final, 'img_a.png'), cv2.IMREAD_UNCHANGED)
     assert np.array_equal(png, second_round())
+
+
+def test_region_budget_rule_round_trip(tmp_path):
+    """RA's budget rule is saved with the ledger (index and state dict)."""
+    rule = dict(num_rounds=2, radius=1)
+    led = ActiveLabelLedger(3, budget_ratio=0.25, budget_regions=rule)
+    assert led.budget_of((H, W)) == 2 * 1 * 9  # ceil(48 * 0.125 / 9) = 1
+    led.update('img_a', first_round())
+    led.save(str(tmp_path))
+    loaded = ActiveLabelLedger.load(str(tmp_path))
+    assert loaded.budget_regions == rule
+    assert_same(led, loaded)
+    again = ActiveLabelLedger(3, budget_ratio=0.25, budget_regions=rule)
+    again.load_state_dict(led.state_dict())
+    assert_same(led, again)
 
 
 def test_current_points_to_the_latest_round(tmp_path):

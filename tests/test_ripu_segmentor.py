@@ -344,3 +344,72 @@ def test_deeplabv2_head_init(ripu):
     head.init_weights()  # the runner calls it: must not re-initialise
     for k, v in head.state_dict().items():
         assert torch.equal(v, saved[k]), k
+
+
+# ----------------------------------------------------------------------------
+# Flip-averaged prediction (RIPU's evaluation, test_cfg.flip)
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize('align_corners', [False, True])
+def test_flip_averaging_prediction(model_cfg, align_corners):
+    """With test_cfg.flip the prediction is the mean of the softmax of the
+    image and of the mirror image's scores flipped back, each cropped of
+    its padding and upsampled to the label size (as BIT-DA/RIPU:test.py),
+    computed here by hand on the small model."""
+    from mmda.models.utils import without_test_flip
+    head = dict(model_cfg.decode_head, align_corners=align_corners)
+    model = build(model_cfg, decode_head=head,
+                  test_cfg=dict(mode='whole', flip=True)).eval()
+    assert model.align_corners is align_corners
+    gen = torch.Generator().manual_seed(3)
+    # 24 x 40 images padded on the right to 48, labels at 37 x 61
+    x = torch.randn(2, 3, 24, 48, generator=gen)
+    x[..., 40:] = 0.
+
+    def samples():
+        out = []
+        for _ in range(2):
+            s = SegDataSample()
+            s.set_metainfo(dict(img_shape=(24, 40), pad_shape=(24, 48),
+                                ori_shape=(37, 61),
+                                padding_size=[0, 8, 0, 0]))
+            out.append(s)
+        return out
+
+    def probs_by_hand(img, mirror):
+        with torch.no_grad():
+            logits = model.decode_head(model.extract_feat(img))
+        logits = F.interpolate(logits, size=(24, 48), mode='bilinear',
+                               align_corners=align_corners)
+        if mirror:
+            logits = logits.flip(-1)
+        logits = F.interpolate(logits[..., :40], size=(37, 61),
+                               mode='bilinear', align_corners=align_corners)
+        return logits.softmax(dim=1)
+
+    want = (probs_by_hand(x, False) + probs_by_hand(x.flip(-1), True)) / 2
+    with torch.no_grad():
+        got = model.predict(x, samples())
+    for i, sample in enumerate(got):
+        assert torch.equal(sample.pred_sem_seg.data[0], want[i].argmax(0))
+        torch.testing.assert_close(sample.seg_logits.data.softmax(0),
+                                   want[i])
+        torch.testing.assert_close(sample.seg_logits.data.exp(), want[i])
+    # the mirror image matters: the plain prediction differs
+    plain = probs_by_hand(x, False)
+    assert not torch.allclose(plain, want, atol=1e-3)
+    # without_test_flip (the active-selection hook's scoring): mmseg's own
+    # prediction, the flip back on afterwards
+    with without_test_flip(model), torch.no_grad():
+        unflipped = model.predict(x, samples())
+    assert model.test_cfg.flip is True
+    for i, sample in enumerate(unflipped):
+        torch.testing.assert_close(sample.seg_logits.data.softmax(0),
+                                   plain[i])
+    assert 'horizontal-flip averaging' in model.prediction_mode()
+
+
+def test_flip_option_is_checked(model_cfg):
+    with pytest.raises(TypeError, match='test_cfg.flip must be True or'):
+        build(model_cfg, test_cfg=dict(mode='whole', flip='yes'))
+    plain = build(model_cfg)
+    assert plain.prediction_mode() == 'RIPU'

@@ -25,7 +25,12 @@ Whether the model loads with mmseg alone depends on its parts: DeepLab-v3+
 (``DepthwiseSeparableASPPHead``) is all mmseg's; DeepLab-v2's
 ``DeepLabV2Head`` is mmda's (mmseg 1.x has no DeepLab-v2 head), so such an
 export needs ``import mmda`` (which ``inference_config.py``'s
-``custom_imports`` does when mmda is installed).
+``custom_imports`` does when mmda is installed). mmda's
+``FrozenBatchNorm2d`` (RIPU's DeepLab-v3+ head) is exported as mmseg's
+``BN`` with the same statistics and ``eps`` (the same function in eval
+mode). A method's horizontal-flip averaging (``test_cfg.flip``, RIPU) is
+no ``EncoderDecoder`` option: the export drops it and says so
+(``tools/test.py --tta`` averages over the config's ``tta_pipeline``).
 """
 import argparse
 import inspect
@@ -40,6 +45,7 @@ except ImportError:  # running from a source checkout without install
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     import mmda  # noqa: F401
 
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
@@ -48,7 +54,31 @@ from mmseg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 
 from mmda.apis import load_segmentor_weights
 from mmda.models import deploy_prefix, segmentor_cfg
+from mmda.models.layers import FrozenBatchNorm2d
 from mmda.utils.atomic_write import atomic_torch_save
+
+
+def plain_norms(node):
+    """``node`` with every ``FrozenBatchNorm2d`` norm config as mmseg's
+    ``BN`` (no gradient, the same ``eps``)."""
+    if isinstance(node, dict):
+        if node.get('type') == 'FrozenBatchNorm2d':
+            return ConfigDict(
+                type='BN', eps=node.get('eps', 0.), requires_grad=False)
+        return ConfigDict({k: plain_norms(v) for k, v in node.items()})
+    if isinstance(node, (list, tuple)):
+        return type(node)(plain_norms(v) for v in node)
+    return node
+
+
+def with_batch_norm_counters(model, state_dict: dict) -> dict:
+    """``state_dict`` of ``model`` with the ``num_batches_tracked`` that
+    ``BN`` has and ``FrozenBatchNorm2d`` lacks (0: unused in eval)."""
+    state_dict = dict(state_dict)
+    for name, module in model.named_modules():
+        if isinstance(module, FrozenBatchNorm2d):
+            state_dict[f'{name}.num_batches_tracked'] = torch.tensor(0)
+    return state_dict
 
 
 def segmentor_config(cfg: Config) -> ConfigDict:
@@ -145,8 +175,13 @@ def main(argv=None):
     meta = dict(meta, source_checkpoint=osp.abspath(args.checkpoint),
                 source_config=osp.abspath(args.config))
     meta.pop('message_hub', None)
+    # mmseg's own layers and options only
+    state_dict = with_batch_norm_counters(model, model.state_dict())
+    model_cfg = plain_norms(model_cfg)
+    test_flip = bool((model_cfg.get('test_cfg') or {}).pop('flip', False))
+    MODELS.build(model_cfg).load_state_dict(state_dict, strict=True)
     os.makedirs(args.out_dir, exist_ok=True)
-    atomic_torch_save(dict(meta=meta, state_dict=model.state_dict()),
+    atomic_torch_save(dict(meta=meta, state_dict=state_dict),
                       osp.join(args.out_dir, 'segmentor.pth'))
     cfg.model = model_cfg
     for key in ('model_wrapper_cfg', 'entropy_rank_dataloader'):
@@ -162,7 +197,8 @@ def main(argv=None):
         segmentor_config_needs_mmda=mmda_types(
             cfg._cfg_dict.to_dict(), [MODELS, TRANSFORMS, DATASETS,
                                       METRICS]),
-        loads_with='mmda' if model_needs else 'mmseg alone')
+        loads_with='mmda' if model_needs else 'mmseg alone',
+        dropped_test_flip=test_flip)
     with open(osp.join(args.out_dir, 'export_info.json'), 'w') as f:
         json.dump(info, f, indent=1)
     print(f'exported {len(model.state_dict())} tensors -> '
@@ -177,6 +213,11 @@ def main(argv=None):
               "needs no mmda (mmseg's init_model / inference_model)")
     print('segmentor_config.py (tools/test.py) needs mmda for: '
           f'{", ".join(info["segmentor_config_needs_mmda"]) or "nothing"}')
+    if test_flip:
+        print('the method evaluates with horizontal-flip averaging '
+              "(test_cfg.flip), which mmseg's EncoderDecoder does not do: "
+              'the export predicts without it; tools/test.py --tta '
+              "averages over the config's tta_pipeline (with a flip)")
 
 
 if __name__ == '__main__':

@@ -10,7 +10,8 @@
 # class-balanced source sampling in 3000-image sub-epochs; loss
 # CE(src) + CE(tgt labelled) + 0.1 L_cr(src) + 1.0 L_nl(tgt, tau 0.05);
 # five selection rounds at 10k, 12k, 14k, 16k, 18k, regions of radius 1
-# (3x3), scored at full label resolution (1024x2048).
+# (3x3), scored at full label resolution (1024x2048); validation and test
+# with horizontal-flip averaging, logits upsampled with align_corners=True.
 #
 # ImageNet weights are NOT downloaded: place torchvision's ResNet-101
 # weights at the path named in ../_base_/models/deeplabv2_r101.py

@@ -5,8 +5,8 @@
 # setting: PA 66.1, RA 5 % with DeepLab-v3+ 71.4.
 #
 # Recipe as the GTA5 configs (docs/methods.md#ripu), with SYNTHIA at
-# 1280x760. The RA entropy / impurity normaliser defaults to ln C = ln 16;
-# the original hard-codes ln 19 (see
+# 1280x720 as released. The RA entropy / impurity normaliser defaults to
+# ln C = ln 16; the original hard-codes ln 19 (see
 # ../_base_/methods/ripu_synthia_to_cityscapes.py).
 #
 # ImageNet weights are NOT downloaded: place torchvision's ResNet-101

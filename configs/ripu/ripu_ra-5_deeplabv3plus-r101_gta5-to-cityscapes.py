@@ -5,10 +5,13 @@
 # poly stopped at 40k, rounds at 10k-18k, radius 1, batch 2 + 2,
 # class-balanced source sampling); the decoder takes the 10x lr.
 #
-# ImageNet weights are NOT downloaded: place mmseg's ResNet-101-v1c
-# ImageNet weights at the path named in
-# ../_base_/models/deeplabv3plus_r101.py
-# (checkpoints/resnet101_v1c-e67eebb6.pth).
+# The network as released: torchvision-style ResNet-101 at output stride
+# 8, ASPP 1/6/12/18, the head's norms frozen identities, Kaiming init
+# (../_base_/models/deeplabv3plus_r101.py); flip-averaged evaluation.
+#
+# ImageNet weights are NOT downloaded: place torchvision's ResNet-101
+# weights at the path named in ../_base_/models/deeplabv2_r101.py
+# (checkpoints/resnet101-63fe2227.pth, relative to the working directory).
 _base_ = [
     '../_base_/models/deeplabv3plus_r101.py',
     '../_base_/methods/ripu_gta5_to_cityscapes.py',

@@ -37,6 +37,7 @@ import numpy as np
 from ..utils.atomic_write import (fsync_dir, fsync_tree, publish_dir,
                                   temp_dir_for, writing_dir)
 from ..utils.fault_injection import fault_point
+from .budget import region_budget
 
 LABELLED_IGNORE = 253
 ACTIVE = 254
@@ -92,20 +93,33 @@ class ActiveLabelLedger:
             fraction of its pixels (region-based annotating).
         budget_pixels (int, optional): Labelled pixels per image, absolute
             (pixel-based annotating). At most one of the two.
+        budget_regions (dict, optional): With ``budget_ratio``, RIPU RA's
+            rule ``dict(num_rounds=R, radius=K)``: the budget is every
+            round's whole regions (:func:`~mmda.active.budget.
+            region_budget`), not ``floor(H * W * budget_ratio)``.
     """
 
     def __init__(self,
                  num_classes: int,
                  budget_ratio: Optional[float] = None,
-                 budget_pixels: Optional[int] = None):
+                 budget_pixels: Optional[int] = None,
+                 budget_regions: Optional[dict] = None):
         if num_classes >= LABELLED_IGNORE:
             raise ValueError(f'a ledger holds at most {LABELLED_IGNORE} '
                              f'classes, got {num_classes}')
         if budget_ratio is not None and budget_pixels is not None:
             raise ValueError('give budget_ratio or budget_pixels, not both')
+        if budget_regions is not None:
+            if budget_ratio is None:
+                raise ValueError('budget_regions needs budget_ratio')
+            if set(budget_regions) != {'num_rounds', 'radius'}:
+                raise ValueError('budget_regions must be dict(num_rounds=R, '
+                                 f'radius=K), got {budget_regions!r}')
+            budget_regions = dict(budget_regions)
         self.num_classes = num_classes
         self.budget_ratio = budget_ratio
         self.budget_pixels = budget_pixels
+        self.budget_regions = budget_regions
         self._maps: Dict[str, bytes] = {}
         self._labelled: Dict[str, int] = {}
         self._shapes: Dict[str, Tuple[int, int]] = {}
@@ -131,6 +145,9 @@ class ActiveLabelLedger:
         """Pixel budget of an image of ``shape`` (H, W)."""
         if self.budget_pixels is not None:
             return int(self.budget_pixels)
+        if self.budget_regions is not None:
+            return region_budget(shape[0], shape[1], self.budget_ratio,
+                                 **self.budget_regions)
         if self.budget_ratio is not None:
             return int(np.floor(shape[0] * shape[1] * self.budget_ratio))
         return shape[0] * shape[1]
@@ -210,6 +227,7 @@ class ActiveLabelLedger:
             num_classes=self.num_classes,
             budget_ratio=self.budget_ratio,
             budget_pixels=self.budget_pixels,
+            budget_regions=self.budget_regions,
             rounds=list(self.rounds),
             maps=dict(self._maps))
 
@@ -219,14 +237,15 @@ class ActiveLabelLedger:
                 'version') != LEDGER_VERSION:
             raise LedgerError(f'active-label ledger in {what} has an unknown '
                               'format')
-        for name in ('num_classes', 'budget_ratio', 'budget_pixels'):
+        for name in ('num_classes', 'budget_ratio', 'budget_pixels',
+                     'budget_regions'):
             if state.get(name) != getattr(self, name):
                 raise LedgerError(
                     f'active-label ledger in {what} has {name}='
                     f'{state.get(name)!r} but the config says '
                     f'{getattr(self, name)!r}')
         fresh = ActiveLabelLedger(self.num_classes, self.budget_ratio,
-                                  self.budget_pixels)
+                                  self.budget_pixels, self.budget_regions)
         for key, data in state['maps'].items():
             fresh.update(key, decode_map(data, f'{key} in {what}'))
         fresh.rounds = [dict(r) for r in state['rounds']]
@@ -260,6 +279,7 @@ class ActiveLabelLedger:
                 num_classes=self.num_classes,
                 budget_ratio=self.budget_ratio,
                 budget_pixels=self.budget_pixels,
+                budget_regions=self.budget_regions,
                 rounds=self.rounds,
                 labelled={k: self._labelled[k]
                           for k in sorted(self._labelled)})
@@ -301,8 +321,10 @@ class ActiveLabelLedger:
             raise LedgerError(f'corrupt ledger index {index_file}: no '
                               f'{", ".join(missing)}')
         try:
+            # (ledgers written before budget_regions have none)
             ledger = cls(index['num_classes'], index['budget_ratio'],
-                         index['budget_pixels'])
+                         index['budget_pixels'],
+                         index.get('budget_regions'))
         except (TypeError, ValueError) as err:
             raise LedgerError(
                 f'corrupt ledger index {index_file}: {err}') from err

@@ -16,6 +16,12 @@ _base_ = [
 train_dataloader = dict(
     sampler=_base_.pop('ripu_source_sampler'),
     dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
+# RIPU's evaluation as released (BIT-DA/RIPU:test.py): validation and
+# test average the softmax over a horizontal flip; logits are upsampled with
+# align_corners=True, as everywhere in the original (losses, scoring, test)
+ripu_model = dict(
+    decode_head=dict(align_corners=True),
+    test_cfg=dict(mode='whole', flip=True))
 scoring_dataloader = dict(
     batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
 # (configs inheriting from this one redefine custom_hooks: lists replace)

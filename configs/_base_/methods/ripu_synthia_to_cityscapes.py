@@ -15,9 +15,27 @@ _base_ = [
     '../schedules/sgd_poly_62k_stop40k.py',
     './ripu.py',
 ]
+# SYNTHIA resized to 1280x720 as in every released RIPU SYNTHIA config
+# (BIT-DA/RIPU:configs/synthia/*.yaml, SOURCE_INPUT_SIZE_TRAIN (1280, 720));
+# the AdvEnt / IntraDA configs keep their 1280x760
+source_scale = (1280, 720)  # (w, h)
+source_pipeline = [
+    dict(t, scale=source_scale) if t['type'] == 'Resize' else t
+    for t in _base_.source_pipeline
+]
+source_train = dict(_base_.source_train, pipeline=source_pipeline)
+source_train_19 = dict(source_train, num_classes=19)
 train_dataloader = dict(
     sampler=_base_.pop('ripu_source_sampler'),
-    dataset=dict(target=dict(pipeline=_base_.target_active_pipeline)))
+    dataset=dict(
+        source=dict(pipeline=source_pipeline),
+        target=dict(pipeline=_base_.target_active_pipeline)))
+# RIPU's evaluation as released (BIT-DA/RIPU:test.py): validation and
+# test average the softmax over a horizontal flip; logits are upsampled with
+# align_corners=True, as everywhere in the original (losses, scoring, test)
+ripu_model = dict(
+    decode_head=dict(align_corners=True),
+    test_cfg=dict(mode='whole', flip=True))
 scoring_dataloader = dict(
     batch_size=1, num_workers=4, dataset=_base_.target_train_scoring)
 # (configs inheriting from this one redefine custom_hooks: lists replace)

@@ -1,27 +1,41 @@
-# DeepLab-v3+ ResNet-101-v1c (RIPU's V3+ setting): the dilated backbone of
-# ./deeplabv2_r101.py (output stride 8, frozen BN) as ResNet-v1c with all
-# four stages out, and the depthwise-separable ASPP decoder.
+# DeepLab-v3+ ResNet-101 as RIPU releases it (docs/methods.md#ripu;
+# BIT-DA/RIPU:core/models/build.py, classifier.py, layers.py): the backbone
+# of ./deeplabv2_r101.py (torchvision-style ResNet-101 at output stride 8,
+# frozen BN, torchvision's ImageNet weights) with all four stages out, and
+# the depthwise-separable ASPP decoder:
+# - ASPP dilations 1/6/12/18 (a 1x1 branch and three depthwise-separable
+#   3x3 ones) plus the image-pooling branch, 512 channels, a 3x3
+#   bottleneck; layer1's 256 channels reduced to 48 as the low-level
+#   shortcut; two depthwise-separable 3x3 convs (512) and dropout 0.1
+#   before the classifier;
+# - every norm of the head a FrozenBatchNorm2d left at its initial buffers
+#   with no eps: the identity, i.e. no normalisation in effect;
+# - Kaiming-normal init (fan_in, gain sqrt 2) of every head conv.
 #
-# ImageNet weights: put mmseg's resnet101_v1c ImageNet weights at
-#   checkpoints/resnet101_v1c-e67eebb6.pth
-# (the file behind open-mmlab://resnet101_v1c; nothing is downloaded here).
+# ImageNet weights: download torchvision's resnet101 weights yourself (the
+# file behind torchvision://resnet101) and put them at the path named in
+# ./deeplabv2_r101.py (nothing is downloaded at run time):
+#   checkpoints/resnet101-63fe2227.pth
 _base_ = './deeplabv2_r101.py'
 model = dict(
-    backbone=dict(
-        type='ResNetV1c',
-        out_indices=(0, 1, 2, 3),
-        init_cfg=dict(checkpoint='checkpoints/resnet101_v1c-e67eebb6.pth')),
+    backbone=dict(out_indices=(0, 1, 2, 3)),
     decode_head=dict(
         _delete_=True,
         type='DepthwiseSeparableASPPHead',
         in_channels=2048,
         in_index=3,
         channels=512,
-        dilations=(1, 12, 24, 36),
+        dilations=(1, 6, 12, 18),
         c1_in_channels=256,
         c1_channels=48,
         dropout_ratio=0.1,
         num_classes=19,
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        norm_cfg=dict(type='FrozenBatchNorm2d', eps=0.),
         align_corners=False,
+        init_cfg=dict(
+            type='Kaiming',
+            layer='Conv2d',
+            mode='fan_in',
+            nonlinearity='relu',
+            distribution='normal'),
         loss_decode={{_base_.model.decode_head.loss_decode}}))

@@ -1,8 +1,7 @@
 """Region-based annotating: RIPU RA's budget and region shape."""
-import math
-from typing import Optional, Tuple
+from typing import Tuple
 
-from ..budget import regions_per_round
+from ..budget import region_budget, regions_per_round
 from .base_strategy import BaseAcquisitionStrategy
 
 
@@ -10,9 +9,13 @@ class BaseRegionStrategy(BaseAcquisitionStrategy):
     """Strategies that label ``(2K+1)^2`` regions, RIPU RA's budget.
 
     Every image gets ``budget_ratio`` of its pixels labelled, split
-    equally over the rounds, in regions of half-size ``K = radius``
-    (:func:`~mmda.active.regions_per_round`); each picked region
-    suppresses the ``(4K+1)^2`` window around it. The subclasses differ
+    equally over the rounds, in regions of half-size ``K = radius``:
+    ``ceil(H * W * budget_ratio / rounds / (2K+1)^2)`` regions every round
+    (:func:`~mmda.active.regions_per_round`), the last one not capped, as
+    released, so the image budget is every round's whole regions
+    (:func:`~mmda.active.budget.region_budget`, e.g. 5 x 1026 regions for
+    1024 x 2048 at 2.2 %); each picked region suppresses the ``(4K+1)^2``
+    window around it. The subclasses differ
     only in the score, so ablations against RIPU's score run at the same
     budget with the same regions and suppression.
 
@@ -35,9 +38,10 @@ class BaseRegionStrategy(BaseAcquisitionStrategy):
         self.budget_ratio = budget_ratio
         self.radius = radius
 
-    @property
-    def ledger_budget_ratio(self) -> Optional[float]:
-        return self.budget_ratio
+    def ledger_budget(self, num_rounds: int) -> dict:
+        return dict(
+            budget_ratio=self.budget_ratio,
+            budget_regions=dict(num_rounds=num_rounds, radius=self.radius))
 
     def picks_per_round(self, shape: Tuple[int, int],
                         num_rounds: int) -> int:
@@ -45,8 +49,9 @@ class BaseRegionStrategy(BaseAcquisitionStrategy):
                                  num_rounds, self.radius)
 
     def image_budget(self, shape: Tuple[int, int], num_rounds: int) -> int:
-        # the active-label ledger's budget_of, the same float expression
-        return int(math.floor(shape[0] * shape[1] * self.budget_ratio))
+        # the active-label ledger's budget_of (ledger_budget)
+        return region_budget(shape[0], shape[1], self.budget_ratio,
+                             num_rounds, self.radius)
 
     def _arguments(self) -> dict:
         return dict(budget_ratio=self.budget_ratio, radius=self.radius)

@@ -44,12 +44,12 @@ class BaseAcquisitionStrategy(metaclass=ABCMeta):
         self.mask_radius = mask_radius
 
     # ------------------------------------------------------------ budget
-    @property
-    def ledger_budget_ratio(self) -> Optional[float]:
-        """The per-image budget as a fraction of the pixels, which the
-        active-label ledger enforces; ``None`` when the budget is not a
-        fraction (the selection applies it alone)."""
-        return None
+    def ledger_budget(self, num_rounds: int) -> dict:
+        """The budget arguments of the
+        :class:`~mmda.active.ActiveLabelLedger` that enforces
+        :meth:`image_budget` (for a budget that depends on the image
+        size); empty when the selection applies the budget alone."""
+        return dict()
 
     @abstractmethod
     def picks_per_round(self, shape: Tuple[int, int],
@@ -70,7 +70,8 @@ class BaseAcquisitionStrategy(metaclass=ABCMeta):
                   labelled: int) -> int:
         """Picks of this round for an image with ``labelled`` pixels
         labelled already: the per-round count, capped so that whole picks
-        stay within :meth:`image_budget`."""
+        stay within :meth:`image_budget` (a budget of every round's whole
+        picks, as RA's, never caps a round)."""
         left = self.image_budget(shape, num_rounds) - labelled
         return max(0, min(self.picks_per_round(shape, num_rounds),
                           left // self.pick_area))

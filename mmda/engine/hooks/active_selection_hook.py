@@ -20,7 +20,7 @@ from ...active.strategies import BaseAcquisitionStrategy
 from ...active.visualize import draw_selection
 from ...datasets.transforms import LoadActiveLabels
 from ...models.segmentors import deployable_segmentor
-from ...models.utils import unwrap
+from ...models.utils import unwrap, without_test_flip
 from ...utils.fault_injection import fault_point
 from .resumable_checkpoint import save_resumable_checkpoint
 
@@ -126,10 +126,14 @@ class ActiveSelectionHook(Hook):
       short form of RA and PA (:func:`strategy_of_legacy_keys`); give
       either them or ``strategy``.
     * **Budget**: the strategy's; in RA ``budget_ratio`` of each image's
-      pixels split equally over the rounds, in PA ``pixels_per_image``
-      pixels at a reference size. The ledger refuses any update that
-      relabels a pixel and, for a budget that is a fraction of the image
-      (RA and its ablations), one that exceeds it.
+      pixels split equally over the rounds as released,
+      ``ceil(H * W * budget_ratio / rounds / (2K+1)^2)`` regions every
+      round (the last one not capped), in PA ``pixels_per_image`` pixels
+      at a reference size. The ledger refuses any update that relabels a
+      pixel and, for a budget that depends on the image size (RA and its
+      ablations: every round's whole regions), one that exceeds it. A
+      round that asks for more picks than unsuppressed centres remain
+      labels what remains.
     * **Contract** (``before_train``): the model must have a deployable
       segmentor (:func:`~mmda.models.segmentors.deployable_segmentor`:
       the hook scores the target with it) predicting the scoring set's
@@ -258,10 +262,10 @@ class ActiveSelectionHook(Hook):
         return len(self.select_iters)
 
     def _new_ledger(self, num_classes: int) -> ActiveLabelLedger:
-        # a budget that is no fraction of the image (PA) is applied by the
-        # selection alone (select_pixels)
+        # a budget that does not depend on the image size (PA) is applied
+        # by the selection alone (select_pixels)
         return ActiveLabelLedger(
-            num_classes, budget_ratio=self.strategy.ledger_budget_ratio)
+            num_classes, **self.strategy.ledger_budget(self.num_rounds))
 
     def _classes(self, runner) -> Sequence[str]:
         return self._get_dataloader(runner).dataset.metainfo['classes']
@@ -456,7 +460,9 @@ class ActiveSelectionHook(Hook):
         deferred = self.annotator.requires_pause
         local: List[tuple] = []
         for data in dataloader:
-            for sample in model.test_step(data):
+            with without_test_flip(model):  # scored as the original does
+                samples = model.test_step(data)
+            for sample in samples:
                 key = LoadActiveLabels.key_of(sample.img_path)
                 new_map, selected = self.select_image(
                     key, sample.seg_logits.data, sample, sample.img_path)

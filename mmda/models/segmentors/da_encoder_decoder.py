@@ -1,11 +1,13 @@
 """Single-network DA methods: the method *is* the deployable segmentor."""
 from typing import Dict, Optional, Tuple
 
+import torch
 import torch.nn as nn
+from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType, OptSampleList, SampleList
 
 from ..utils import TargetLosses
 from .da_method import DAMethodMixin
@@ -36,6 +38,17 @@ class DAEncoderDecoder(DAMethodMixin, EncoderDecoder):
     A method's :meth:`da_loss` calls :meth:`target_term_losses` with the
     target scores of its levels.
 
+    **Flip averaging** (``test_cfg=dict(mode='whole', flip=True)``, RIPU's
+    evaluation, ``BIT-DA/RIPU:test.py``): the prediction is the mean of the
+    softmax of the image and of its horizontally flipped copy, flipped
+    back, each upsampled to the label size first (with the head's
+    ``align_corners``); validation and test both use it. The samples'
+    ``seg_logits`` hold the log of that mean (its softmax is the mean).
+    :class:`~mmda.engine.ActiveSelectionHook` scores without it
+    (:func:`~mmda.models.utils.without_test_flip`), as the original's
+    acquisition does. mmseg's ``EncoderDecoder`` has no such option:
+    ``tools/export_segmentor.py`` drops it and says so.
+
     The method interface (see :class:`~mmda.models.BaseDAModel`) holds with
     the model itself as the deployable segmentor.
 
@@ -60,6 +73,51 @@ class DAEncoderDecoder(DAMethodMixin, EncoderDecoder):
         super().__init__(**kwargs)
         self.target_losses = TargetLosses(
             type(self).__name__, target_losses, self.term_levels)
+        flip = self.test_cfg.get('flip', False) if self.test_cfg else False
+        if not isinstance(flip, bool):
+            raise TypeError(f'{type(self).__name__}: test_cfg.flip must be '
+                            f'True or False, got {flip!r}')
+        if flip and self.out_channels == 1:
+            raise ValueError(f'{type(self).__name__}: test_cfg.flip averages '
+                             'class probabilities; the head has one output '
+                             'channel')
+
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """mmseg's prediction, or with ``test_cfg.flip`` the mean of the
+        class probabilities of the image and of its mirror image."""
+        if not (self.test_cfg and self.test_cfg.get('flip', False)):
+            return super().predict(inputs, data_samples)
+        if data_samples is None:
+            batch_img_metas = [
+                dict(ori_shape=inputs.shape[2:], img_shape=inputs.shape[2:],
+                     pad_shape=inputs.shape[2:], padding_size=[0, 0, 0, 0])
+            ] * inputs.shape[0]
+        else:
+            batch_img_metas = [s.metainfo for s in data_samples]
+        logits = self.inference(inputs, batch_img_metas)
+        mirrored = self.inference(inputs.flip(-1), batch_img_metas).flip(-1)
+        # both score maps cropped and upsampled to the label size alike,
+        # then averaged as probabilities
+        samples = self.postprocess_result(
+            torch.cat([logits, mirrored], dim=1), data_samples)
+        for sample in samples:
+            plain, flipped = sample.seg_logits.data.chunk(2, dim=0)
+            probs = (plain.softmax(dim=0) + flipped.softmax(dim=0)) / 2
+            sample.set_data(
+                dict(
+                    seg_logits=PixelData(data=probs.log()),
+                    pred_sem_seg=PixelData(
+                        data=probs.argmax(dim=0, keepdim=True))))
+        return samples
+
+    def prediction_mode(self) -> str:
+        """How this model predicts, in words (``tools/test.py`` logs it)."""
+        if self.test_cfg and self.test_cfg.get('flip', False):
+            return (f'{type(self).__name__} with horizontal-flip averaging '
+                    '(test_cfg.flip)')
+        return type(self).__name__
 
     @property
     def deployable(self) -> nn.Module:

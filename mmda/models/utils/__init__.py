@@ -1,6 +1,7 @@
 from .adversarial_schedule import (AdversarialSchedule,
                                    current_adversarial_schedule,
                                    publish_adversarial_schedule)
+from .flip_averaging import without_test_flip
 from .frozen import frozen, unwrap
 from .logits_at_input import (losses_at_label_size, main_logits_at_input,
                               resize_to_input)
@@ -17,5 +18,5 @@ __all__ = [
     'check_optim_wrapper_dict',
     'check_streams',
     'TargetLosses', 'register_wrapper_free_state_dict', 'TEACHER_MODES',
-    'set_teacher_mode'
+    'set_teacher_mode', 'without_test_flip'
 ]

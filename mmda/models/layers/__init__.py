@@ -1,0 +1,3 @@
+from .frozen_batch_norm import FrozenBatchNorm2d
+
+__all__ = ['FrozenBatchNorm2d']
