@@ -45,7 +45,7 @@ def test_active_row_builds_its_hook_with_the_labelled_budget(name):
     label, budget, config, options = job.RUNS[name]
     cfg = load_config(osp.join(REPO, config), parse_cfg_options(options))
     hook = HOOKS.build(cfg.custom_hooks[0])
-    assert hook.strategy.ledger_budget_ratio == pytest.approx(
+    assert hook.strategy.budget_ratio == pytest.approx(
         float(budget.rstrip(' %')) / 100, abs=1e-12)
     kind = next(k for k in sorted(STRATEGIES, key=len, reverse=True)
                 if name.startswith(k))
