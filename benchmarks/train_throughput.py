@@ -69,9 +69,10 @@ ROWS = [
     # images stand in for it, which costs the same to load and train on
     Row('TGCF-DA stage B (+ self-ensembling)',
         SIM2REAL.format('tgcf/tgcf-da-self-ensembling', GTA5), SOURCE_ONLY,
-        ('train_dataloader.dataset.source.datasets.1.data_root='
+        ('train_dataloader.dataset.streams.source_aug.data_root='
          'data/sim2real/gta5', ),
-        note='the source images stand in for the generated set'),
+        note='source, generated and target streams; the source images '
+        'stand in for the generated set'),
     Row(SOURCE_ONLY_SYNTHIA, SIM2REAL.format('baselines/source-only',
                                              SYNTHIA)),
     Row('GIO-Ada', SIM2REAL.format('gio_ada/gio-ada', SYNTHIA),
