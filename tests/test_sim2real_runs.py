@@ -91,3 +91,22 @@ def test_budget_plot_needs_two_ripu_budgets(tmp_path):
     rows = {'ripu_ra2.2': row('ripu_ra2.2', [30, 31]),
             'ablation_random': row('ablation_random', [28, 29])}
     assert not job.plot_budget(rows, str(tmp_path / 'plot.png'))
+
+
+@pytest.mark.slow
+def test_fresh_machine_generates_and_converts_the_benchmark(tmp_path):
+    """What the main job does first on a fresh machine: the default-seed
+    benchmark generated and converted into a new folder (its GTA5-layout
+    frame 00370 is all trailer, an ignored class, and must not stop it)."""
+    import numpy as np
+    from PIL import Image
+    root = tmp_path / 'sim2real'
+    job.ensure_data(str(root), sys.executable)
+    assert (root / 'cityscapes' / 'class_stats_train.json').is_file()
+    for name in ('gta5', 'synthia'):
+        assert (root / name / 'class_stats.json').is_file()
+    trailer = np.array(Image.open(
+        root / 'gta5' / 'labels' / '00370_labelTrainIds.png'))
+    assert (trailer == 255).all()
+    assert len(list((root / 'gta5' / 'labels').glob(
+        '*_labelTrainIds.png'))) == 400
