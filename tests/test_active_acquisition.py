@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from mmda.active import (greedy_select_regions, pixel_annotate, pixel_scores,
                          pixels_per_round, region_annotate, region_impurity,
                          region_scores, regions_per_round, select_regions)
+from mmda.active.region_scores import (LOG_EPS, box_sum, class_argmax,
+                                       window_pixel_count)
 
 LN3, LN9 = math.log(3), math.log(9)
 
@@ -205,6 +207,64 @@ def test_select_regions_large_maps():
             got = select_regions(score, num_regions, radius, mask_radius)
             assert torch.equal(got[0], expected[0])
             assert torch.equal(got[1], expected[1])
+
+
+def test_select_regions_equals_greedy_on_uniform_scores():
+    """i.i.d. uniform scores (a local maximum every few pixels) at RA's
+    2.2 % / 5-round budget, five rounds on one map, each starting from the
+    previous round's active pixels: the same picks as the greedy loop."""
+    generator = torch.Generator().manual_seed(17)
+    height, width = 256, 512
+    num_regions = regions_per_round(height, width, 0.022, 5, 1)
+    assert num_regions == 65
+    active_got = active_want = None
+    for _ in range(5):
+        score = torch.rand(height, width, generator=generator)
+        want = greedy_select_regions(score, num_regions, 1, 2, active_want)
+        got = select_regions(score, num_regions, 1, 2, active_got)
+        assert torch.equal(got[0], want[0])
+        assert torch.equal(got[1], want[1])
+        assert int(got[0].sum()) > 0
+        active_got, active_want = got[1], want[1]
+
+
+def _per_pixel_impurity(pred, num_classes, radius, norm, count):
+    """The per-class computation of region impurity (every class, float64
+    box sums and logarithms per pixel), the reference of the table."""
+    impurity = torch.zeros_like(count)
+    for c in range(num_classes):
+        share = box_sum(pred == c, radius) / count
+        impurity -= share * (share + LOG_EPS).log()
+    return (impurity / norm).float()
+
+
+@pytest.mark.parametrize('radius', [0, 1, 2, 4, 5])
+def test_region_scores_equal_the_per_pixel_computation(radius):
+    """Bit for bit, also on odd sizes and with classes absent from the
+    map: the picks cannot change."""
+    generator = torch.Generator().manual_seed(radius)
+    for num_classes, height, width in ((19, 37, 53), (7, 64, 96),
+                                       (3, 5, 11)):
+        logits = F.interpolate(
+            3 * torch.randn(1, num_classes, height // 4 + 1, width // 4 + 1,
+                            generator=generator),
+            size=(height, width), mode='bilinear')[0]
+        norm = math.log(num_classes)
+        prob = logits.softmax(dim=0)
+        count = window_pixel_count(height, width, radius, logits.device)
+        want = _per_pixel_impurity(prob.argmax(dim=0), num_classes, radius,
+                                   norm, count)
+        score, impurity, uncertainty = region_scores(logits, radius)
+        assert torch.equal(impurity, want)
+        assert torch.equal(score, want * uncertainty)
+
+
+def test_class_argmax_is_torch_argmax():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 3, (6, 9, 10), generator=generator).float()  # ties
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    x[2, 0, 0] = x[4, 1, 1] = math.nan  # NaN counts as the maximum
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
 
 
 def test_select_regions_validation():

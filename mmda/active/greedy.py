@@ -29,6 +29,7 @@ def greedy_select_regions(score: Tensor,
     """
     score, active = prepare_selection_inputs(score, num_regions, radius,
                                              mask_radius, active)
+    score = score.masked_fill(active, -math.inf)  # a copy, changed below
     height, width = score.shape
     selected = active.new_zeros(height, width)
     active = active.clone()
