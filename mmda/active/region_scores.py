@@ -106,36 +106,35 @@ def _entropy(prob: Tensor, norm: float) -> Tensor:
 #: windows (PA's 65 x 65) compute them per pixel.
 _TABLE_MAX_AREA = 81
 
+#: Classes whose window counts are computed together hold at most this many
+#: pixels in all (four classes of a 128 x 256 map): larger temporary tensors
+#: are slower on CPU (fresh memory each time).
+_CLASS_CHUNK_PIXELS = 1 << 17
+
 
 def class_argmax(x: Tensor) -> Tensor:
-    """``x.argmax(dim=0)`` of a ``C x H x W`` tensor, one class at a time.
+    """``x.argmax(dim=0)`` of a ``C x H x W`` tensor.
 
-    The same indices (the first maximum; NaN counts as the maximum) as
-    ``torch.argmax``, whose reduction over the outer class dimension is
-    several times slower on CPU than ``C`` element-wise passes.
+    The same indices (the first maximum; NaN counts as the maximum), taken
+    from ``torch.max``, whose reduction over the outer class dimension is
+    several times faster on CPU than ``torch.argmax``'s.
     """
-    if torch.isnan(x).any():
-        return x.argmax(dim=0)
-    best = x[0]
-    index = torch.zeros(x.shape[1:], dtype=torch.long, device=x.device)
-    for c in range(1, x.shape[0]):
-        better = x[c] > best
-        best = torch.where(better, x[c], best)
-        index.masked_fill_(better, c)
-    return index
+    return x.max(dim=0).indices
 
 
 def _window_counts(mask: Tensor, radius: int) -> Tensor:
-    """Exact integer :func:`box_sum` of a bool map, as int32 (one shifted
-    add per window row and column)."""
-    out = mask.to(torch.int32)
+    """Exact :func:`box_sum` of a bool map with ``(2r+1)^2 < 256``, as
+    uint8: shifted adds along each dimension (zero padding)."""
+    out = mask.to(torch.uint8)
     for dim in (-2, -1):
         length = out.shape[dim]
-        pad = (0, 0, radius, radius) if dim == -2 else (radius, radius)
-        padded = F.pad(out, pad)
-        out = padded.narrow(dim, 0, length).clone()
-        for shift in range(1, 2 * radius + 1):
-            out += padded.narrow(dim, shift, length)
+        rows = out.clone()
+        for shift in range(1, min(radius, length - 1) + 1):
+            rows.narrow(dim, shift, length - shift).add_(
+                out.narrow(dim, 0, length - shift))
+            rows.narrow(dim, 0, length - shift).add_(
+                out.narrow(dim, shift, length - shift))
+        out = rows
     return out
 
 
@@ -158,13 +157,18 @@ def _impurity(pred: Tensor, num_classes: int, radius: int, norm: float,
     if area <= _TABLE_MAX_AREA:
         values = torch.arange(area + 1, dtype=torch.float64,
                               device=count.device)
-        share = values[:, None] / values[None, :].clamp(min=1)
+        share = values[None, :] / values[:, None].clamp(min=1)  # [n, k]
         table = (share * (share + LOG_EPS).log()).flatten()
-        window = count.long().flatten()
-        for c in classes:
-            k = _window_counts(pred == c, radius).flatten()
-            impurity -= table.index_select(0, k * (area + 1) + window).view(
-                count.shape)
+        # the row of the window's pixel count n in the table
+        row = (count.int() * (area + 1)).flatten()
+        chunk = max(1, _CLASS_CHUNK_PIXELS // max(1, count.numel()))
+        for start in range(0, len(classes), chunk):
+            group = torch.tensor(classes[start:start + chunk],
+                                 device=pred.device)
+            k = _window_counts(pred[None] == group[:, None, None], radius)
+            terms = table.index_select(0, (row + k.flatten(1)).flatten())
+            for term in terms.view(len(group), *count.shape):
+                impurity -= term
     else:
         # One class at a time keeps the memory at a few H x W maps.
         for c in classes:
