@@ -14,8 +14,9 @@ region. Write ``key(p) = (score(p), -flat_index(p))``, a strict total order
 candidates *neighbours* when their Chebyshev distance is at most ``m``
 (each lies in the other's suppression window).
 
-Candidates are the pixels with a score above ``-inf``; pixels active on entry
-are set to ``-inf``, so they are neither picked nor suppress anything.
+Candidates are the pixels with a score above ``-inf`` that are not active on
+entry (as if the active pixels scored ``-inf``): active pixels are neither
+picked nor suppress anything.
 
 1. **The greedy set.** Suppression only removes candidates, so the maximum of
    the remaining candidates can only decrease: greedy picks come in strictly
@@ -54,8 +55,9 @@ are set to ``-inf``, so they are neither picked nor suppress anything.
 Neighbour pairs among a batch of ``T`` candidates cost
 ``T min(T, (2m+1)^2)`` reads (all pairs, or the window of each candidate in a
 map of the batch). Besides that map, the full-image work is a few
-element-wise passes: checking and masking the input, gathering the
-candidates above a threshold, painting the output masks.
+element-wise passes: checking the input for NaN (one maximum), gathering the
+candidates above a threshold (the active pixels are dropped from those, the
+score map is not copied), painting the output masks.
 """
 import math
 from typing import Optional, Tuple
