@@ -19,7 +19,10 @@ normalised by the number of in-image pixels of the window, which is also what
 the original implementation does. Window sums are box filters computed from
 integral images (cumulative sums) in float64, so their cost does not depend on
 ``K`` (pixel-based annotating uses ``K = 32``, a 65 x 65 window) and the class
-counts stay exact integers.
+counts stay exact integers. For small windows (RA's 3 x 3) the class counts
+are exact uint8 sums of shifted maps and the impurity terms come from a table
+of every (count, window size) pair, bit for bit the per-pixel values, so the
+scores and picks are the same as with per-pixel logarithms.
 """
 import math
 from typing import Optional, Tuple
