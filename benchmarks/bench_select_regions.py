@@ -3,7 +3,9 @@
 Selects one round of region-based annotating at RIPU's 2.2 % / 5-round
 budget (1026 regions of 3 x 3, 5 x 5 suppression) at full Cityscapes
 resolution (1024 x 2048) with the reference greedy loop and with the
-vectorised :func:`mmda.active.select_regions`, on two kinds of score maps:
+vectorised :func:`mmda.active.vectorised_select_regions` (what
+:func:`mmda.active.select_regions` runs at this size), on two kinds of
+score maps:
 
 * **region scores**: :func:`mmda.active.region_scores` (``K = 1``) of a
   random but prediction-like 19-class logit map (class blobs);
@@ -30,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from mmda.active import (greedy_select_regions, region_scores,
-                         regions_per_round, select_regions)
+                         regions_per_round, vectorised_select_regions)
 
 RESULTS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
 
@@ -91,7 +93,8 @@ def compare(score: torch.Tensor, num_regions: int, radius: int,
     """Interleaved greedy and vectorised selections on ``score``: median
     greedy and vectorised seconds, median ratio, identical picks, labelled
     pixels."""
-    select_regions(score, num_regions, radius, mask_radius)  # warm-up
+    vectorised_select_regions(score, num_regions, radius,
+                              mask_radius)  # warm-up
     greedy_s, vectorised_s, ratios = [], [], []
     identical = True
     for _ in range(repeats):
@@ -100,8 +103,8 @@ def compare(score: torch.Tensor, num_regions: int, radius: int,
                                           mask_radius), device)
         greedy_s.append(times[0])
         vectorised, times = timed(
-            lambda: select_regions(score, num_regions, radius, mask_radius),
-            device, inner)
+            lambda: vectorised_select_regions(score, num_regions, radius,
+                                              mask_radius), device, inner)
         vectorised_s.append(statistics.median(times))
         ratios.append(greedy_s[-1] / vectorised_s[-1])
         identical &= all(

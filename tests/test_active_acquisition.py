@@ -1,4 +1,5 @@
 """Tests of RIPU's acquisition functions (``mmda.active``)."""
+import importlib
 import math
 
 import pytest
@@ -7,7 +8,8 @@ import torch.nn.functional as F
 
 from mmda.active import (greedy_select_regions, pixel_annotate, pixel_scores,
                          pixels_per_round, region_annotate, region_impurity,
-                         region_scores, regions_per_round, select_regions)
+                         region_scores, regions_per_round, select_regions,
+                         vectorised_select_regions)
 from mmda.active.region_scores import (LOG_EPS, box_sum, class_argmax,
                                        window_pixel_count)
 
@@ -181,7 +183,8 @@ def test_select_regions_equals_greedy(seed, kind):
         given = None if active is None else active.clone()
         expected = greedy_select_regions(score, num_regions, radius,
                                          mask_radius, active)
-        got = select_regions(score, num_regions, radius, mask_radius, active)
+        got = vectorised_select_regions(score, num_regions, radius,
+                                        mask_radius, active)
         case = (tuple(score.shape), num_regions, radius, mask_radius)
         assert torch.equal(got[0], expected[0]), case
         assert torch.equal(got[1], expected[1]), case
@@ -204,7 +207,8 @@ def test_select_regions_large_maps():
         for num_regions, radius, mask_radius in ((700, 1, 2), (9, 0, 32)):
             expected = greedy_select_regions(score, num_regions, radius,
                                              mask_radius)
-            got = select_regions(score, num_regions, radius, mask_radius)
+            got = vectorised_select_regions(score, num_regions, radius,
+                                            mask_radius)
             assert torch.equal(got[0], expected[0])
             assert torch.equal(got[1], expected[1])
 
@@ -221,7 +225,8 @@ def test_select_regions_equals_greedy_on_uniform_scores():
     for _ in range(5):
         score = torch.rand(height, width, generator=generator)
         want = greedy_select_regions(score, num_regions, 1, 2, active_want)
-        got = select_regions(score, num_regions, 1, 2, active_got)
+        got = vectorised_select_regions(score, num_regions, 1, 2,
+                                        active_got)
         assert torch.equal(got[0], want[0])
         assert torch.equal(got[1], want[1])
         assert int(got[0].sum()) > 0
@@ -267,15 +272,39 @@ def test_class_argmax_is_torch_argmax():
     assert torch.equal(class_argmax(x), x.argmax(dim=0))
 
 
-def test_select_regions_validation():
-    with pytest.raises(ValueError):
-        select_regions(torch.tensor([[0., math.nan]]), 1, 0, 0)
-    with pytest.raises(ValueError):
-        select_regions(torch.zeros(2, 2), 1, 0, 0, torch.zeros(2, 2))
-    with pytest.raises(ValueError):
-        select_regions(torch.zeros(2, 2), -1, 0, 0)
-    selected, active = select_regions(torch.zeros(2, 2), 0, 1, 2)
+@pytest.mark.parametrize('select', [select_regions, vectorised_select_regions,
+                                    greedy_select_regions])
+def test_select_regions_validation(select):
+    with pytest.raises(ValueError, match='NaN'):
+        select(torch.tensor([[0., math.nan]]), 1, 0, 0)
+    with pytest.raises(ValueError, match='active'):
+        select(torch.zeros(2, 2), 1, 0, 0, torch.zeros(2, 2))
+    with pytest.raises(ValueError, match='num_regions'):
+        select(torch.zeros(2, 2), -1, 0, 0)
+    selected, active = select(torch.zeros(2, 2), 0, 1, 2)
     assert not selected.any() and not active.any()
+
+
+def test_select_regions_runs_the_faster_one(monkeypatch):
+    """The loop on small maps with few picks, the vectorised selection
+    otherwise; the same picks either way."""
+    # (mmda.active.select_regions is the function; the module by name)
+    module = importlib.import_module('mmda.active.select_regions')
+    calls = []
+    for name in ('greedy_select_regions', 'vectorised_select_regions'):
+        monkeypatch.setattr(
+            module, name,
+            lambda *args, _f=getattr(module, name), _n=name: calls.append(
+                _n) or _f(*args))
+    generator = torch.Generator().manual_seed(0)
+    small = torch.rand(128, 256, generator=generator)
+    large = torch.rand(512, 1024, generator=generator)
+    want = [greedy_select_regions(small, 37, 1, 2),
+            greedy_select_regions(large, 37, 1, 2)]
+    got = [select_regions(small, 37, 1, 2), select_regions(large, 37, 1, 2)]
+    assert calls == ['greedy_select_regions', 'vectorised_select_regions']
+    for (a, b), (c, d) in zip(got, want):
+        assert torch.equal(a, c) and torch.equal(b, d)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')

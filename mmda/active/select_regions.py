@@ -65,6 +65,8 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from .greedy import greedy_select_regions, prepare_selection_inputs
+
 #: The first batch holds ``R * min((2m+1)^2, this)`` candidates; the bound of
 #: the module docstring (``R (2m+1)^2``) is far more than most maps need
 #: (RA on a prediction-like 1024 x 2048 map: the 1026th pick is the 1700th
@@ -73,40 +75,20 @@ from torch import Tensor
 #: neighbour pairs), that of a doubling is one more pass over the image.
 _FIRST_BATCH_PER_REGION = 2
 
+#: ... and at least this many (small maps, few regions: one batch).
+_FIRST_BATCH_MIN = 4096
+
+#: :func:`select_regions` runs the greedy loop itself when ``R (H W + this)``
+#: is at most :data:`_LOOP_MAX_WORK`: on small maps with few picks (e.g. the
+#: embedded benchmark's 128 x 256 maps, 37 regions) R arg-maxes cost less
+#: than the vectorised selection's fixed number of tensor operations.
+_LOOP_PICK_OVERHEAD = 1 << 16
+_LOOP_MAX_WORK = 1 << 22
+
 #: Size of the strided sample used to guess the score threshold of a batch,
 #: and the number of sampled entries added above it as a safety margin.
 _THRESHOLD_SAMPLE = 1 << 16
 _THRESHOLD_MARGIN = 32
-
-
-def prepare_selection_inputs(score: Tensor, num_regions: int, radius: int,
-                             mask_radius: int, active: Optional[Tensor]
-                             ) -> Tuple[Tensor, Tensor]:
-    """Validate the arguments shared by the selection functions.
-
-    Returns:
-        tuple[Tensor, Tensor]: ``score`` as float32 or float64 (not a copy
-        when it is one already; the active pixels are *not* masked) and
-        ``active`` as a bool tensor.
-    """
-    if score.dim() != 2 or not score.is_floating_point():
-        raise ValueError('score must be a floating-point H x W tensor, got '
-                         f'{tuple(score.shape)} {score.dtype}')
-    for name, value in (('num_regions', num_regions), ('radius', radius),
-                        ('mask_radius', mask_radius)):
-        if value < 0:
-            raise ValueError(f'{name} must be non-negative, got {value}')
-    # one pass: a NaN anywhere makes the maximum NaN
-    if score.numel() and torch.isnan(score.max()):
-        raise ValueError('score contains NaN')
-    if active is None:
-        active = torch.zeros_like(score, dtype=torch.bool)
-    elif active.shape != score.shape or active.dtype != torch.bool:
-        raise ValueError('active must be a bool tensor shaped like score, '
-                         f'got {tuple(active.shape)} {active.dtype}')
-    if score.dtype != torch.float64:
-        score = score.float()
-    return score, active
 
 
 def window_mask(centres: Tensor, height: int, width: int,
@@ -253,6 +235,28 @@ def select_regions(score: Tensor,
                    radius: int,
                    mask_radius: int,
                    active: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """Greedy non-maximum-suppression selection of RIPU, the faster way.
+
+    :func:`vectorised_select_regions`, or on small maps with few picks
+    (``R (H W + 2^16) <= 2^22``) the greedy loop
+    (:func:`.greedy.greedy_select_regions`), which is cheaper there; both
+    give the same result. Arguments and result as
+    :func:`vectorised_select_regions`.
+    """
+    if num_regions * (score.numel() + _LOOP_PICK_OVERHEAD) <= \
+            _LOOP_MAX_WORK:
+        return greedy_select_regions(score, num_regions, radius,
+                                     mask_radius, active)
+    return vectorised_select_regions(score, num_regions, radius, mask_radius,
+                                     active)
+
+
+def vectorised_select_regions(score: Tensor,
+                              num_regions: int,
+                              radius: int,
+                              mask_radius: int,
+                              active: Optional[Tensor] = None
+                              ) -> Tuple[Tensor, Tensor]:
     """Greedy non-maximum-suppression selection of RIPU, vectorised.
 
     Same result as :func:`.greedy.greedy_select_regions`: repeat
@@ -286,8 +290,9 @@ def select_regions(score: Tensor,
     num_picked = 0
     num_decided = 0
     suppressed = None
-    batch_size = num_regions * min((2 * mask_radius + 1)**2,
-                                   _FIRST_BATCH_PER_REGION)
+    batch_size = max(
+        num_regions * min((2 * mask_radius + 1)**2, _FIRST_BATCH_PER_REGION),
+        _FIRST_BATCH_MIN)
     while num_picked < num_regions:
         ranked = _top_candidates(flat, batch_size, excluded)
         batch = ranked[num_decided:]
