@@ -235,8 +235,8 @@ def compare(hook, runner, loader, repeats: int, work_dir: str):
 def format_block(title: str, inference: float, phases: dict, ratio: float,
                  images: int) -> list:
     lines = [
-        title, f'  inference pass (tools/test.py-style): {inference:.3f} s '
-        f'({images / inference:.1f} images/s)',
+        title, '  inference pass (as tools/test.py runs it): '
+        f'{inference:.3f} s ({images / inference:.1f} images/s)',
         f'  selection round: {phases["total"]:.3f} s',
         f'  ratio round / inference: {ratio:.2f} (median of the '
         'interleaved pairs\' ratios)', '  where the round\'s time goes '
