@@ -11,7 +11,7 @@ from mmda.active import (greedy_select_regions, pixel_annotate, pixel_scores,
                          region_scores, regions_per_round, select_regions,
                          vectorised_select_regions)
 from mmda.active.region_scores import (LOG_EPS, box_sum, class_argmax,
-                                       window_pixel_count)
+                                       pixel_entropy, window_pixel_count)
 
 LN3, LN9 = math.log(3), math.log(9)
 
@@ -259,17 +259,30 @@ def test_region_scores_equal_the_per_pixel_computation(radius):
         count = window_pixel_count(height, width, radius, logits.device)
         want = _per_pixel_impurity(prob.argmax(dim=0), num_classes, radius,
                                    norm, count)
+        entropy = -(prob * (prob + LOG_EPS).log()).sum(dim=0) / norm
         score, impurity, uncertainty = region_scores(logits, radius)
         assert torch.equal(impurity, want)
+        assert torch.equal(uncertainty,
+                           (box_sum(entropy, radius) / count).float())
         assert torch.equal(score, want * uncertainty)
+        assert torch.equal(pixel_entropy(logits), entropy)
 
 
 def test_class_argmax_is_torch_argmax():
     generator = torch.Generator().manual_seed(0)
     x = torch.randint(0, 3, (6, 9, 10), generator=generator).float()  # ties
     assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    x[0, 2, 3] = x[5, 2, 3] = math.inf  # the first of two infinities
+    x[:, 3, 4] = -math.inf  # all equal: class 0
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    assert class_argmax(x)[2, 3] == 0 and class_argmax(x)[3, 4] == 0
     x[2, 0, 0] = x[4, 1, 1] = math.nan  # NaN counts as the maximum
     assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    assert class_argmax(x)[0, 0] == 2
+    many = torch.randint(0, 5, (300, 4, 5), generator=generator).float()
+    assert torch.equal(class_argmax(many), many.argmax(dim=0))
+    probs = torch.randn(19, 32, 64, generator=generator).softmax(dim=0)
+    assert torch.equal(class_argmax(probs), probs.argmax(dim=0))
 
 
 @pytest.mark.parametrize('select', [select_regions, vectorised_select_regions,
