@@ -1,4 +1,5 @@
 """Tests of RIPU's acquisition functions (``mmda.active``)."""
+import importlib
 import math
 
 import pytest
@@ -7,7 +8,10 @@ import torch.nn.functional as F
 
 from mmda.active import (greedy_select_regions, pixel_annotate, pixel_scores,
                          pixels_per_round, region_annotate, region_impurity,
-                         region_scores, regions_per_round, select_regions)
+                         region_scores, regions_per_round, select_regions,
+                         vectorised_select_regions)
+from mmda.active.region_scores import (LOG_EPS, box_sum, class_argmax,
+                                       pixel_entropy, window_pixel_count)
 
 LN3, LN9 = math.log(3), math.log(9)
 
@@ -179,7 +183,8 @@ def test_select_regions_equals_greedy(seed, kind):
         given = None if active is None else active.clone()
         expected = greedy_select_regions(score, num_regions, radius,
                                          mask_radius, active)
-        got = select_regions(score, num_regions, radius, mask_radius, active)
+        got = vectorised_select_regions(score, num_regions, radius,
+                                        mask_radius, active)
         case = (tuple(score.shape), num_regions, radius, mask_radius)
         assert torch.equal(got[0], expected[0]), case
         assert torch.equal(got[1], expected[1]), case
@@ -202,20 +207,117 @@ def test_select_regions_large_maps():
         for num_regions, radius, mask_radius in ((700, 1, 2), (9, 0, 32)):
             expected = greedy_select_regions(score, num_regions, radius,
                                              mask_radius)
-            got = select_regions(score, num_regions, radius, mask_radius)
+            got = vectorised_select_regions(score, num_regions, radius,
+                                            mask_radius)
             assert torch.equal(got[0], expected[0])
             assert torch.equal(got[1], expected[1])
 
 
-def test_select_regions_validation():
-    with pytest.raises(ValueError):
-        select_regions(torch.tensor([[0., math.nan]]), 1, 0, 0)
-    with pytest.raises(ValueError):
-        select_regions(torch.zeros(2, 2), 1, 0, 0, torch.zeros(2, 2))
-    with pytest.raises(ValueError):
-        select_regions(torch.zeros(2, 2), -1, 0, 0)
-    selected, active = select_regions(torch.zeros(2, 2), 0, 1, 2)
+def test_select_regions_equals_greedy_on_uniform_scores():
+    """i.i.d. uniform scores (a local maximum every few pixels) at RA's
+    2.2 % / 5-round budget, five rounds on one map, each starting from the
+    previous round's active pixels: the same picks as the greedy loop."""
+    generator = torch.Generator().manual_seed(17)
+    height, width = 256, 512
+    num_regions = regions_per_round(height, width, 0.022, 5, 1)
+    assert num_regions == 65
+    active_got = active_want = None
+    for _ in range(5):
+        score = torch.rand(height, width, generator=generator)
+        want = greedy_select_regions(score, num_regions, 1, 2, active_want)
+        got = vectorised_select_regions(score, num_regions, 1, 2,
+                                        active_got)
+        assert torch.equal(got[0], want[0])
+        assert torch.equal(got[1], want[1])
+        assert int(got[0].sum()) > 0
+        active_got, active_want = got[1], want[1]
+
+
+def _per_pixel_impurity(pred, num_classes, radius, norm, count):
+    """The per-class computation of region impurity (every class, float64
+    box sums and logarithms per pixel), the reference of the table."""
+    impurity = torch.zeros_like(count)
+    for c in range(num_classes):
+        share = box_sum(pred == c, radius) / count
+        impurity -= share * (share + LOG_EPS).log()
+    return (impurity / norm).float()
+
+
+@pytest.mark.parametrize('radius', [0, 1, 2, 4, 5])
+def test_region_scores_equal_the_per_pixel_computation(radius):
+    """Bit for bit, also on odd sizes and with classes absent from the
+    map: the picks cannot change."""
+    generator = torch.Generator().manual_seed(radius)
+    for num_classes, height, width in ((19, 37, 53), (7, 64, 96),
+                                       (3, 5, 11)):
+        logits = F.interpolate(
+            3 * torch.randn(1, num_classes, height // 4 + 1, width // 4 + 1,
+                            generator=generator),
+            size=(height, width), mode='bilinear')[0]
+        norm = math.log(num_classes)
+        prob = logits.softmax(dim=0)
+        count = window_pixel_count(height, width, radius, logits.device)
+        want = _per_pixel_impurity(prob.argmax(dim=0), num_classes, radius,
+                                   norm, count)
+        entropy = -(prob * (prob + LOG_EPS).log()).sum(dim=0) / norm
+        score, impurity, uncertainty = region_scores(logits, radius)
+        assert torch.equal(impurity, want)
+        assert torch.equal(uncertainty,
+                           (box_sum(entropy, radius) / count).float())
+        assert torch.equal(score, want * uncertainty)
+        assert torch.equal(pixel_entropy(logits), entropy)
+
+
+def test_class_argmax_is_torch_argmax():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 3, (6, 9, 10), generator=generator).float()  # ties
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    x[0, 2, 3] = x[5, 2, 3] = math.inf  # the first of two infinities
+    x[:, 3, 4] = -math.inf  # all equal: class 0
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    assert class_argmax(x)[2, 3] == 0 and class_argmax(x)[3, 4] == 0
+    x[2, 0, 0] = x[4, 1, 1] = math.nan  # NaN counts as the maximum
+    assert torch.equal(class_argmax(x), x.argmax(dim=0))
+    assert class_argmax(x)[0, 0] == 2
+    many = torch.randint(0, 5, (300, 4, 5), generator=generator).float()
+    assert torch.equal(class_argmax(many), many.argmax(dim=0))
+    probs = torch.randn(19, 32, 64, generator=generator).softmax(dim=0)
+    assert torch.equal(class_argmax(probs), probs.argmax(dim=0))
+
+
+@pytest.mark.parametrize('select', [select_regions, vectorised_select_regions,
+                                    greedy_select_regions])
+def test_select_regions_validation(select):
+    with pytest.raises(ValueError, match='NaN'):
+        select(torch.tensor([[0., math.nan]]), 1, 0, 0)
+    with pytest.raises(ValueError, match='active'):
+        select(torch.zeros(2, 2), 1, 0, 0, torch.zeros(2, 2))
+    with pytest.raises(ValueError, match='num_regions'):
+        select(torch.zeros(2, 2), -1, 0, 0)
+    selected, active = select(torch.zeros(2, 2), 0, 1, 2)
     assert not selected.any() and not active.any()
+
+
+def test_select_regions_runs_the_faster_one(monkeypatch):
+    """The loop on small maps with few picks, the vectorised selection
+    otherwise; the same picks either way."""
+    # (mmda.active.select_regions is the function; the module by name)
+    module = importlib.import_module('mmda.active.select_regions')
+    calls = []
+    for name in ('greedy_select_regions', 'vectorised_select_regions'):
+        monkeypatch.setattr(
+            module, name,
+            lambda *args, _f=getattr(module, name), _n=name: calls.append(
+                _n) or _f(*args))
+    generator = torch.Generator().manual_seed(0)
+    small = torch.rand(128, 256, generator=generator)
+    large = torch.rand(512, 1024, generator=generator)
+    want = [greedy_select_regions(small, 37, 1, 2),
+            greedy_select_regions(large, 37, 1, 2)]
+    got = [select_regions(small, 37, 1, 2), select_regions(large, 37, 1, 2)]
+    assert calls == ['greedy_select_regions', 'vectorised_select_regions']
+    for (a, b), (c, d) in zip(got, want):
+        assert torch.equal(a, c) and torch.equal(b, d)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')

@@ -11,7 +11,8 @@ from .label_ledger import ActiveLabelLedger, LedgerError
 from .region_scores import (box_sum, pixel_entropy, pixel_scores,
                             region_impurity, region_scores,
                             region_uncertainty)
-from .select_regions import select_regions, window_mask
+from .select_regions import (select_regions, vectorised_select_regions,
+                             window_mask)
 from .strategies import (BaseAcquisitionStrategy, BaseRegionStrategy,
                          ImpurityOnly, PixelImpurityUncertainty,
                          RandomRegions, RegionImpurityUncertainty,
@@ -22,7 +23,8 @@ __all__ = [
     'FileAnnotator', 'AnnotationError', 'export_requests', 'import_labels',
     'ActiveLabelLedger', 'LedgerError', 'box_sum', 'pixel_entropy',
     'pixel_scores', 'region_impurity', 'region_scores', 'region_uncertainty',
-    'select_regions', 'greedy_select_regions', 'window_mask',
+    'select_regions', 'vectorised_select_regions', 'greedy_select_regions',
+    'window_mask',
     'regions_per_round', 'pixels_per_round', 'region_annotate',
     'pixel_annotate', 'BaseAcquisitionStrategy', 'BaseRegionStrategy',
     'RegionImpurityUncertainty', 'PixelImpurityUncertainty', 'RandomRegions',

@@ -14,8 +14,9 @@ region. Write ``key(p) = (score(p), -flat_index(p))``, a strict total order
 candidates *neighbours* when their Chebyshev distance is at most ``m``
 (each lies in the other's suppression window).
 
-Candidates are the pixels with a score above ``-inf``; pixels active on entry
-are set to ``-inf``, so they are neither picked nor suppress anything.
+Candidates are the pixels with a score above ``-inf`` that are not active on
+entry (as if the active pixels scored ``-inf``): active pixels are neither
+picked nor suppress anything.
 
 1. **The greedy set.** Suppression only removes candidates, so the maximum of
    the remaining candidates can only decrease: greedy picks come in strictly
@@ -54,8 +55,9 @@ are set to ``-inf``, so they are neither picked nor suppress anything.
 Neighbour pairs among a batch of ``T`` candidates cost
 ``T min(T, (2m+1)^2)`` reads (all pairs, or the window of each candidate in a
 map of the batch). Besides that map, the full-image work is a few
-element-wise passes: checking and masking the input, gathering the
-candidates above a threshold, painting the output masks.
+element-wise passes: checking the input for NaN (one maximum), gathering the
+candidates above a threshold (the active pixels are dropped from those, the
+score map is not copied), painting the output masks.
 """
 import math
 from typing import Optional, Tuple
@@ -63,43 +65,30 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from .greedy import greedy_select_regions, prepare_selection_inputs
+
 #: The first batch holds ``R * min((2m+1)^2, this)`` candidates; the bound of
-#: the module docstring (``R (2m+1)^2``) is far more than prediction maps
-#: need, and the batch is doubled when it is not enough.
-_FIRST_BATCH_PER_REGION = 16
+#: the module docstring (``R (2m+1)^2``) is far more than most maps need
+#: (RA on a prediction-like 1024 x 2048 map: the 1026th pick is the 1700th
+#: candidate; on i.i.d. uniform scores the 1028th), and the batch is doubled
+#: when it is not enough. The cost of a batch grows with its size (its
+#: neighbour pairs), that of a doubling is one more pass over the image.
+_FIRST_BATCH_PER_REGION = 2
+
+#: ... and at least this many (small maps, few regions: one batch).
+_FIRST_BATCH_MIN = 4096
+
+#: :func:`select_regions` runs the greedy loop itself when ``R (H W + this)``
+#: is at most :data:`_LOOP_MAX_WORK`: on small maps with few picks (e.g. the
+#: embedded benchmark's 128 x 256 maps, 37 regions) R arg-maxes cost less
+#: than the vectorised selection's fixed number of tensor operations.
+_LOOP_PICK_OVERHEAD = 1 << 16
+_LOOP_MAX_WORK = 1 << 22
 
 #: Size of the strided sample used to guess the score threshold of a batch,
 #: and the number of sampled entries added above it as a safety margin.
 _THRESHOLD_SAMPLE = 1 << 16
 _THRESHOLD_MARGIN = 32
-
-
-def prepare_selection_inputs(score: Tensor, num_regions: int, radius: int,
-                             mask_radius: int, active: Optional[Tensor]
-                             ) -> Tuple[Tensor, Tensor]:
-    """Validate the arguments shared by the selection functions.
-
-    Returns:
-        tuple[Tensor, Tensor]: A copy of ``score`` (float32 or float64) with
-        ``-inf`` on the active pixels, and ``active`` as a bool tensor.
-    """
-    if score.dim() != 2 or not score.is_floating_point():
-        raise ValueError('score must be a floating-point H x W tensor, got '
-                         f'{tuple(score.shape)} {score.dtype}')
-    for name, value in (('num_regions', num_regions), ('radius', radius),
-                        ('mask_radius', mask_radius)):
-        if value < 0:
-            raise ValueError(f'{name} must be non-negative, got {value}')
-    if torch.isnan(score).any():
-        raise ValueError('score contains NaN')
-    if active is None:
-        active = torch.zeros_like(score, dtype=torch.bool)
-    elif active.shape != score.shape or active.dtype != torch.bool:
-        raise ValueError('active must be a bool tensor shaped like score, '
-                         f'got {tuple(active.shape)} {active.dtype}')
-    if score.dtype != torch.float64:
-        score = score.float()
-    return score.masked_fill(active, -math.inf), active
 
 
 def window_mask(centres: Tensor, height: int, width: int,
@@ -117,20 +106,30 @@ def window_mask(centres: Tensor, height: int, width: int,
     """
     mask = torch.zeros(height * width, dtype=torch.bool,
                        device=centres.device)
+    return _paint_windows(mask, centres, height, width, radius).view(
+        height, width)
+
+
+def _paint_windows(mask: Tensor, centres: Tensor, height: int, width: int,
+                   radius: int) -> Tensor:
+    """Set the clipped ``(2r+1)^2`` windows around ``centres`` in the flat
+    bool ``mask`` (in place); returns ``mask``."""
     offsets = torch.arange(-radius, radius + 1, device=centres.device)
     rows = (centres // width)[:, None, None] + offsets[None, :, None]
     cols = (centres % width)[:, None, None] + offsets[None, None, :]
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
     mask[(rows * width + cols)[inside]] = True
-    return mask.view(height, width)
+    return mask
 
 
-def _top_candidates(flat: Tensor, k: int) -> Tensor:
+def _top_candidates(flat: Tensor, k: int,
+                    excluded: Optional[Tensor] = None) -> Tensor:
     """Flat indices of the ``k`` highest-key candidates, best first.
 
-    Candidates are the entries above ``-inf``; the key is the score, ties
-    broken by the smaller index. Fewer than ``k`` are returned only when there
-    are fewer candidates.
+    Candidates are the entries above ``-inf`` that are not ``excluded``
+    (flat bool mask, optional); the key is the score, ties broken by the
+    smaller index. Fewer than ``k`` are returned only when there are fewer
+    candidates.
     """
     # Guess a threshold with about 2k entries above it from a strided sample
     # (odd stride, so the sample does not follow a few image columns), and
@@ -139,6 +138,8 @@ def _top_candidates(flat: Tensor, k: int) -> Tensor:
     # is in the pool.
     stride = max(1, flat.numel() // _THRESHOLD_SAMPLE) | 1
     sample = flat[::stride]
+    if excluded is not None:
+        sample = sample.masked_fill(excluded[::stride], -math.inf)
     num_above = 2 * math.ceil(k / stride) + _THRESHOLD_MARGIN
     while True:
         if num_above >= sample.numel():
@@ -146,6 +147,8 @@ def _top_candidates(flat: Tensor, k: int) -> Tensor:
         else:
             threshold = sample.topk(num_above, sorted=False).values.min()
         pool = (flat > threshold).nonzero().squeeze(1)
+        if excluded is not None:
+            pool = pool[~excluded[pool]]
         if pool.numel() >= k or threshold == -math.inf:
             break
         num_above *= 8
@@ -232,6 +235,28 @@ def select_regions(score: Tensor,
                    radius: int,
                    mask_radius: int,
                    active: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """Greedy non-maximum-suppression selection of RIPU, the faster way.
+
+    :func:`vectorised_select_regions`, or on small maps with few picks
+    (``R (H W + 2^16) <= 2^22``) the greedy loop
+    (:func:`.greedy.greedy_select_regions`), which is cheaper there; both
+    give the same result. Arguments and result as
+    :func:`vectorised_select_regions`.
+    """
+    if num_regions * (score.numel() + _LOOP_PICK_OVERHEAD) <= \
+            _LOOP_MAX_WORK:
+        return greedy_select_regions(score, num_regions, radius,
+                                     mask_radius, active)
+    return vectorised_select_regions(score, num_regions, radius, mask_radius,
+                                     active)
+
+
+def vectorised_select_regions(score: Tensor,
+                              num_regions: int,
+                              radius: int,
+                              mask_radius: int,
+                              active: Optional[Tensor] = None
+                              ) -> Tuple[Tensor, Tensor]:
     """Greedy non-maximum-suppression selection of RIPU, vectorised.
 
     Same result as :func:`.greedy.greedy_select_regions`: repeat
@@ -260,14 +285,16 @@ def select_regions(score: Tensor,
                                              mask_radius, active)
     height, width = score.shape
     flat = score.flatten()
+    excluded = active.flatten() if bool(active.any()) else None
     picks = []
     num_picked = 0
     num_decided = 0
     suppressed = None
-    batch_size = num_regions * min((2 * mask_radius + 1)**2,
-                                   _FIRST_BATCH_PER_REGION)
+    batch_size = max(
+        num_regions * min((2 * mask_radius + 1)**2, _FIRST_BATCH_PER_REGION),
+        _FIRST_BATCH_MIN)
     while num_picked < num_regions:
-        ranked = _top_candidates(flat, batch_size)
+        ranked = _top_candidates(flat, batch_size, excluded)
         batch = ranked[num_decided:]
         if suppressed is not None:
             batch = batch[~suppressed.view(-1)[batch]]
@@ -284,5 +311,6 @@ def select_regions(score: Tensor,
     centres = torch.cat(picks) if picks else flat.new_zeros(
         0, dtype=torch.long)
     selected = window_mask(centres, height, width, radius)
-    return selected, active | window_mask(centres, height, width,
-                                          mask_radius)
+    active = _paint_windows(active.flatten().clone(), centres, height,
+                            width, mask_radius)
+    return selected, active.view(height, width)

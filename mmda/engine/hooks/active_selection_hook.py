@@ -458,6 +458,9 @@ class ActiveSelectionHook(Hook):
         was_training = model.training
         model.eval()
         deferred = self.annotator.requires_pause
+        # the maps travel between ranks, and wait for people, as PNG; one
+        # rank that commits at once keeps its arrays (no encode + decode)
+        packed = deferred or world_size > 1
         local: List[tuple] = []
         for data in dataloader:
             with without_test_flip(model):  # scored as the original does
@@ -467,7 +470,7 @@ class ActiveSelectionHook(Hook):
                 new_map, selected = self.select_image(
                     key, sample.seg_logits.data, sample, sample.img_path)
                 local.append(
-                    (key, encode_map(new_map),
+                    (key, encode_map(new_map) if packed else new_map,
                      encode_map(selected.astype(np.uint8)) if deferred else
                      None))
                 if bar is not None:
@@ -484,7 +487,7 @@ class ActiveSelectionHook(Hook):
             self._request_labels(runner, round_no, iteration, merged)
             return
         self._commit_round(runner, round_no, iteration,
-                           [(key, decode_map(data, key))
+                           [(key, decode_map(data, key) if packed else data)
                             for key, data, _ in merged])
 
     def _commit_round(self, runner, round_no: int, iteration: int,
