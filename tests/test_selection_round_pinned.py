@@ -66,6 +66,9 @@ class FixedLogitsModel:
     def train(self, mode=True):
         self.training = mode
 
+    def modules(self):  # no test_cfg: the round's flip switch finds none
+        return iter([self])
+
     def test_step(self, keys):
         samples = []
         for key in keys:
@@ -146,9 +149,13 @@ PINNED = {
         {'a_leftImg8bit': ('8a27fe23cf35c238', 162),
          'b_leftImg8bit': ('752ad68d444e3f8d', 99),
          'c_leftImg8bit': ('5f4d09eeb00d1b52', 162)},
-        {'a_leftImg8bit': ('c804f9cc436d98ee', 306),
-         'b_leftImg8bit': ('0d42eca83643fd48', 189),
-         'c_leftImg8bit': ('2ac14369942c6441', 306)},
+        # the released budget: ceil(H*W*0.1/2/9) regions in every round, the
+        # last not capped (a: 18 + 18 regions = 324 px, b: 11 + 11 = 198 px;
+        # the cap gave 306 and 189); the same maps from the round's code
+        # before it was optimised, with this budget
+        {'a_leftImg8bit': ('85e01ec441cf8c21', 324),
+         'b_leftImg8bit': ('434f22c0b3b4d6d4', 198),
+         'c_leftImg8bit': ('2c15d1f2174a6a9f', 324)},
     ],
     'pa': [
         {'a_leftImg8bit': ('2c234d868f984360', 20),
