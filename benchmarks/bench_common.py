@@ -28,9 +28,9 @@ def timing_options(config: str, iters: int) -> list:
     return options
 
 
-def iteration_times(work_dir: str) -> list:
-    """(iteration, seconds) of every logged training iteration of the last
-    run in ``work_dir`` (rank 0's log)."""
+def training_records(work_dir: str) -> list:
+    """mmengine's logged records (``vis_data/scalars.json``) of every
+    training iteration of the last run in ``work_dir`` (rank 0's log)."""
     runs = sorted(d for d in os.listdir(work_dir)
                   if osp.isfile(osp.join(work_dir, d, 'vis_data',
                                          'scalars.json')))
@@ -38,8 +38,13 @@ def iteration_times(work_dir: str) -> list:
         raise FileNotFoundError(f'no training log in {work_dir}')
     with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
         records = [json.loads(line) for line in f]
-    return [(r['iter'], r['time']) for r in records
-            if 'loss' in r and 'time' in r]
+    return [r for r in records if 'loss' in r and 'time' in r]
+
+
+def iteration_times(work_dir: str) -> list:
+    """(iteration, seconds) of every logged training iteration of the last
+    run in ``work_dir`` (rank 0's log)."""
+    return [(r['iter'], r['time']) for r in training_records(work_dir)]
 
 
 def run_or_exit(argv: list, what: str, env: dict) -> str:

@@ -14,14 +14,12 @@ run's peak).
 """
 import argparse
 import importlib.util
-import json
-import os
 import os.path as osp
 import shlex
 import statistics
 import sys
 
-from bench_common import ROOT
+from bench_common import ROOT, training_records
 
 
 def load_tool(name: str):
@@ -65,14 +63,7 @@ def run_figures(work_dir: str, warmup: int) -> dict:
     """Median step time after ``warmup`` iterations, iterations timed, and
     the peak logged GPU memory (MiB; None without CUDA) of a training run
     in ``work_dir``."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data',
-                                         'scalars.json')))
-    if not runs:
-        raise FileNotFoundError(f'no training log in {work_dir}')
-    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
-        records = [json.loads(line) for line in f]
-    train = [r for r in records if 'time' in r and 'loss' in r]
+    train = training_records(work_dir)
     timed = [r['time'] for r in train if r['iter'] > warmup]
     if not timed:
         raise ValueError(f'{work_dir}: no iteration after the first '
