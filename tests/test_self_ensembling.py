@@ -103,7 +103,7 @@ def test_loss_terms_and_gradients():
     assert set(losses) == {
         'source.decode.loss_ce', 'source.decode.acc_seg',
         'source_aug.decode.loss_ce', 'source_aug.decode.acc_seg',
-        'target.loss_con', 'con_weight'
+        'target.loss_con', 'con_rampup'
     }
     for stream in ('source', 'source_aug'):
         want = model.student.loss(inputs[stream], samples[stream])
@@ -152,7 +152,7 @@ def test_rampup_follows_the_runner_iteration():
                             (10, 1.)):
         hub.update_info('iter', iteration)
         losses = model(data['inputs'], data['data_samples'], mode='loss')
-        assert losses['con_weight'].item() == pytest.approx(want)
+        assert losses['con_rampup'].item() == pytest.approx(want)
 
 
 def test_single_domain_batch_trains_the_student():

@@ -214,5 +214,6 @@ class SelfEnsembling(BaseDAModel):
         weight = self.consistency_weight()
         losses[f'{self.target_stream}.{self.consistency_loss.loss_name}'] = \
             self.consistency_loss(student_logits, teacher_logits, weight)
-        losses['con_weight'] = student_logits.new_tensor(weight)
+        # the ramp-up factor r(t) (δ_con is the loss's own loss_weight)
+        losses['con_rampup'] = student_logits.new_tensor(weight)
         return losses
