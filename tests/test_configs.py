@@ -574,6 +574,8 @@ def test_advent_caffe_variants():
     assert ADVENT_CAFFE == [
         'advent/advent_deeplabv2-r101-caffe_gta5-to-cityscapes.py',
         'advent/advent_deeplabv2-r101-caffe_synthia-to-cityscapes-16.py',
+        'advent/minent_deeplabv2-r101-caffe_gta5-to-cityscapes.py',
+        'advent/minent_deeplabv2-r101-caffe_synthia-to-cityscapes-16.py',
         'intrada/intrada_deeplabv2-r101-caffe_gta5-to-cityscapes.py',
         'intrada/intrada_deeplabv2-r101-caffe_synthia-to-cityscapes-16.py'
     ]
