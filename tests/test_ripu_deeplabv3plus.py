@@ -6,6 +6,7 @@ changes in training.
 The backbone comes from ``configs/_base_/models/deeplabv3plus_r101.py``
 without its ImageNet file (nothing is loaded or downloaded).
 """
+import math
 import os.path as osp
 
 import pytest
@@ -16,6 +17,7 @@ from mmengine.registry import init_default_scope
 
 import mmda  # noqa: F401  (registers FrozenBatchNorm2d)
 from mmda.models.layers import FrozenBatchNorm2d
+from mmseg.models.decode_heads import DepthwiseSeparableASPPHead
 from mmseg.registry import MODELS
 
 pytestmark = pytest.mark.usefixtures('torch_one_thread')
@@ -136,7 +138,8 @@ def test_backbone_matches_torchvision_itself(backbone):
 
 def test_head_as_released(model_cfg):
     head = MODELS.build(model_cfg.decode_head)
-    assert type(head).__name__ == 'DepthwiseSeparableASPPHead'
+    assert type(head).__name__ == 'KaimingDepthwiseSeparableASPPHead'
+    assert isinstance(head, DepthwiseSeparableASPPHead)
     # branches: 1x1, then depthwise 3x3 at 6, 12, 18
     aspp = head.aspp_modules
     assert aspp[0].conv.kernel_size == (1, 1)
@@ -152,6 +155,49 @@ def test_head_as_released(model_cfg):
     x = torch.randn(2, 512, 3, 5)
     assert torch.equal(norms[0](x[:, :norms[0].num_features]),
                        x[:, :norms[0].num_features])
+
+
+def conv_spreads(head):
+    """name -> (weight std / sqrt(2 / fan_in), fan_in) of every conv."""
+    return {
+        name: (m.weight.std().item() / math.sqrt(2 / m.weight[0].numel()),
+               m.weight[0].numel())
+        for name, m in head.named_modules() if isinstance(m, nn.Conv2d)
+    }
+
+
+def test_head_init_as_released(model_cfg):
+    """Every conv Kaiming-normal in fan-in mode with gain sqrt 2 (the
+    released head's init), including the two that mmcv's ConvModule
+    re-initialises in fan-out mode in mmseg's head (sqrt 5 and
+    sqrt(256 / 48) times wider); the classifier's bias is PyTorch's
+    default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), not 0."""
+    torch.manual_seed(0)
+    head = MODELS.build(model_cfg.decode_head)
+    head.init_weights()
+    spreads = conv_spreads(head)
+    assert len(spreads) == 15
+    for name, (ratio, fan_in) in spreads.items():
+        # a std over n >= 4608 draws (seeded): sampling error about 1 %
+        assert ratio == pytest.approx(1., abs=0.02), name
+    bias = head.conv_seg.bias
+    bound = 1 / math.sqrt(head.conv_seg.weight[0].numel())
+    assert bias.abs().max() <= bound and bias.abs().min() > 0
+    # mmseg's own head with the same layers initialises two convs wider
+    plain_cfg = model_cfg.decode_head.copy()
+    plain_cfg.type = 'DepthwiseSeparableASPPHead'
+    plain = MODELS.build(plain_cfg)
+    plain.init_weights()
+    wider = conv_spreads(plain)
+    assert wider['bottleneck.conv'][0] == pytest.approx(math.sqrt(5), rel=0.02)
+    assert wider['c1_bottleneck.conv'][0] == pytest.approx(
+        math.sqrt(256 / 48), rel=0.02)
+    # the same forward: its weights load into mmseg's head
+    plain.load_state_dict(head.state_dict(), strict=True)
+    head.eval(), plain.eval()
+    feats = [torch.randn(1, c, 8, 8) for c in (256, 512, 1024, 2048)]
+    with torch.no_grad():
+        assert torch.equal(head(feats), plain(feats))
 
 
 def test_frozen_batch_norm_never_changes():

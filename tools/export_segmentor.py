@@ -28,7 +28,8 @@ export needs ``import mmda`` (which ``inference_config.py``'s
 ``custom_imports`` does when mmda is installed). mmda's
 ``FrozenBatchNorm2d`` (RIPU's DeepLab-v3+ head) is exported as mmseg's
 ``BN`` with the same statistics and ``eps`` (the same function in eval
-mode). A method's horizontal-flip averaging (``test_cfg.flip``, RIPU) is
+mode), and ``KaimingDepthwiseSeparableASPPHead`` (only its initialisation
+differs) as mmseg's ``DepthwiseSeparableASPPHead``. A method's horizontal-flip averaging (``test_cfg.flip``, RIPU) is
 no ``EncoderDecoder`` option: the export drops it and says so
 (``tools/test.py --tta`` averages over the config's ``tta_pipeline``).
 """
@@ -58,16 +59,27 @@ from mmda.models.layers import FrozenBatchNorm2d
 from mmda.utils.atomic_write import atomic_torch_save
 
 
-def plain_norms(node):
-    """``node`` with every ``FrozenBatchNorm2d`` norm config as mmseg's
-    ``BN`` (no gradient, the same ``eps``)."""
+#: mmda modules whose forward is an mmseg module's (only their training or
+#: initialisation differs) -> that mmseg type, for the exported config
+PLAIN_TYPES = {
+    'KaimingDepthwiseSeparableASPPHead': 'DepthwiseSeparableASPPHead',
+}
+
+
+def plain_parts(node):
+    """``node`` with mmseg's own types: every ``FrozenBatchNorm2d`` norm
+    config as mmseg's ``BN`` (no gradient, the same ``eps``), every
+    :data:`PLAIN_TYPES` type as its mmseg type."""
     if isinstance(node, dict):
         if node.get('type') == 'FrozenBatchNorm2d':
             return ConfigDict(
                 type='BN', eps=node.get('eps', 0.), requires_grad=False)
-        return ConfigDict({k: plain_norms(v) for k, v in node.items()})
+        node = ConfigDict({k: plain_parts(v) for k, v in node.items()})
+        if node.get('type') in PLAIN_TYPES:
+            node.type = PLAIN_TYPES[node.type]
+        return node
     if isinstance(node, (list, tuple)):
-        return type(node)(plain_norms(v) for v in node)
+        return type(node)(plain_parts(v) for v in node)
     return node
 
 
@@ -177,7 +189,7 @@ def main(argv=None):
     meta.pop('message_hub', None)
     # mmseg's own layers and options only
     state_dict = with_batch_norm_counters(model, model.state_dict())
-    model_cfg = plain_norms(model_cfg)
+    model_cfg = plain_parts(model_cfg)
     test_flip = bool((model_cfg.get('test_cfg') or {}).pop('flip', False))
     MODELS.build(model_cfg).load_state_dict(state_dict, strict=True)
     os.makedirs(args.out_dir, exist_ok=True)

@@ -10,7 +10,10 @@
 #   before the classifier;
 # - every norm of the head a FrozenBatchNorm2d left at its initial buffers
 #   with no eps: the identity, i.e. no normalisation in effect;
-# - Kaiming-normal init (fan_in, gain sqrt 2) of every head conv.
+# - Kaiming-normal init (fan_in, gain sqrt 2) of every head conv and
+#   PyTorch's default classifier bias: KaimingDepthwiseSeparableASPPHead,
+#   mmseg's DepthwiseSeparableASPPHead with that init (the same forward;
+#   exported as mmseg's head).
 #
 # ImageNet weights: download torchvision's resnet101 weights yourself (the
 # file behind torchvision://resnet101) and put them at the path named in
@@ -21,7 +24,7 @@ model = dict(
     backbone=dict(out_indices=(0, 1, 2, 3)),
     decode_head=dict(
         _delete_=True,
-        type='DepthwiseSeparableASPPHead',
+        type='KaimingDepthwiseSeparableASPPHead',
         in_channels=2048,
         in_index=3,
         channels=512,
@@ -32,10 +35,4 @@ model = dict(
         num_classes=19,
         norm_cfg=dict(type='FrozenBatchNorm2d', eps=0.),
         align_corners=False,
-        init_cfg=dict(
-            type='Kaiming',
-            layer='Conv2d',
-            mode='fan_in',
-            nonlinearity='relu',
-            distribution='normal'),
         loss_decode={{_base_.model.decode_head.loss_decode}}))
