@@ -29,8 +29,9 @@ export needs ``import mmda`` (which ``inference_config.py``'s
 ``FrozenBatchNorm2d`` (RIPU's DeepLab-v3+ head) is exported as mmseg's
 ``BN`` with the same statistics and ``eps`` (the same function in eval
 mode), and ``KaimingDepthwiseSeparableASPPHead`` (only its initialisation
-differs) as mmseg's ``DepthwiseSeparableASPPHead``. A method's horizontal-flip averaging (``test_cfg.flip``, RIPU) is
-no ``EncoderDecoder`` option: the export drops it and says so
+differs) as mmseg's ``DepthwiseSeparableASPPHead``. A method's
+horizontal-flip averaging (``test_cfg.flip``, RIPU) is no
+``EncoderDecoder`` option: the export drops it and says so
 (``tools/test.py --tta`` averages over the config's ``tta_pipeline``).
 """
 import argparse
