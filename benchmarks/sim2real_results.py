@@ -93,6 +93,12 @@ RUNS = OrderedDict([
     ('plca', ('PLCA', '0', ENTROPY.format('plca/plca'), [])),
     ('se', ('Self-ensembling', '0', 'configs/self_ensembling/self-'
             'ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py', [])),
+    # the teacher in eval mode (running BN statistics of both domains):
+    # the default before it followed French et al.'s train-mode teacher
+    ('se_teacher_eval', ('Self-ensembling, eval-mode teacher', '0',
+                         'configs/self_ensembling/self-ensembling_deeplabv2-'
+                         'small_sim2real-gta5-to-cityscapes.py',
+                         ['custom_hooks.0.teacher_mode=eval'])),
     ('tgcf', ('TGCF-DA (no SE)', '0', TGCF.format('tgcf-da'), [])),
     ('tgcf_se', ('TGCF-DA + SE', '0',
                  TGCF.format('tgcf-da-self-ensembling'), [])),
