@@ -550,6 +550,11 @@ def main(argv=None):
         '--max-iters', type=int, default=0, help='override the schedule')
     parser.add_argument('--force', action='store_true', help='retrain')
     parser.add_argument(
+        '--collect',
+        action='store_true',
+        help='train nothing: put the finished (run, seed) pairs of '
+        '--work-root into the table and list the unfinished ones')
+    parser.add_argument(
         '--progress-interval',
         type=float,
         default=30,
@@ -595,20 +600,32 @@ def main(argv=None):
     bench = Benchmark(osp.join(ROOT, args.work_root), python, args.max_iters,
                       args.force, on_result=publish, progress=progress)
     tasks = [(name, seed) for seed in args.seeds for name in args.runs]
+    if args.collect:
+        unfinished = [(n, s) for n, s in tasks if not osp.isfile(
+            osp.join(bench.work_dir(n, s), 'result.json'))]
+        if unfinished:
+            print('[sim2real] --collect: not finished, left out: ' +
+                  ', '.join(f'{n} seed {s}' for n, s in unfinished))
+        tasks = [t for t in tasks if t not in unfinished]
+        if args.force:
+            parser.error('--collect trains nothing: drop --force')
     with progress, ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for result in pool.map(lambda t: bench.train(*t), tasks):
             publish(result)  # results read back from a finished work dir
     ordered = OrderedDict((n, rows[n]) for n in RUNS if n in rows)
-    table = markdown(ordered, set(args.runs))
+    table = markdown(ordered, set(done))
     table_path = osp.join(args.results_dir, 'sim2real.md')
     with open(table_path, 'w') as f:
         f.write(table)
     plot = osp.join(args.results_dir, 'ripu_budget_vs_miou.png')
     plotted = plot_budget(ordered, plot)
-    if 'gio_ada' in args.runs:
-        render_gio_ada_pictures(bench, min(args.seeds), args.results_dir)
-    if {'tgcf', 'tgcf_se'} & set(args.runs):
-        render_tgcf_pictures(bench, min(args.seeds), args.results_dir)
+    if 'gio_ada' in done:
+        render_gio_ada_pictures(bench, min(done['gio_ada']),
+                                args.results_dir)
+    tgcf_seeds = sorted(
+        s for n in ('tgcf', 'tgcf_se') for s in done.get(n, {}))
+    if tgcf_seeds:
+        render_tgcf_pictures(bench, tgcf_seeds[0], args.results_dir)
     print()
     print(table)
     print(where_summary(table_path, store, plot if plotted else None,

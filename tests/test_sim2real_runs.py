@@ -2,6 +2,7 @@
 (``benchmarks/sim2real_results.py``): every active-learning row builds its
 selection hook with the budget its label states, and the budget plot draws
 RIPU's curve beside the acquisition ablations'."""
+import json
 import os.path as osp
 import sys
 
@@ -110,3 +111,39 @@ def test_fresh_machine_generates_and_converts_the_benchmark(tmp_path):
     assert (trailer == 255).all()
     assert len(list((root / 'gta5' / 'labels').glob(
         '*_labelTrainIds.png'))) == 400
+
+
+def test_collect_tables_finished_runs_and_trains_nothing(
+        tmp_path, monkeypatch, capsys):
+    """``--collect`` puts the finished (run, seed) pairs of the work root
+    into the table and json, lists the unfinished ones, and starts no
+    training."""
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f'--collect started a process: {args}')
+
+    monkeypatch.setattr(job, 'ensure_data', lambda *args: None)
+    monkeypatch.setattr(job.subprocess, 'run', no_subprocess)
+    work = tmp_path / 'work'
+    finished = work / 'source_only' / 'seed1'
+    finished.mkdir(parents=True)
+    metrics = {'mIoU': 12.5, 'mIoU16': 14.0, 'mIoU13': 16.25}
+    (finished / 'result.json').write_text(json.dumps(dict(
+        name='source_only', seed=1, label='Source only', budget='0',
+        config=job.RUNS['source_only'][2], options=['randomness.seed=1'],
+        minutes=3.0, metrics=metrics)))
+    results = tmp_path / 'results'
+    args = ['--runs', 'source_only', 'se', '--seeds', '0', '1',
+            '--work-root', str(work), '--results-dir', str(results),
+            '--progress-interval', '0']
+    job.main(args + ['--collect'])
+    out = capsys.readouterr().out
+    assert ('not finished, left out: source_only seed 0, se seed 0, '
+            'se seed 1') in out
+    stored = json.loads((results / 'sim2real.json').read_text())
+    assert list(stored) == ['source_only']
+    assert stored['source_only']['seeds'] == [1]
+    assert stored['source_only']['metrics']['1']['mIoU'] == 12.5
+    table = (results / 'sim2real.md').read_text()
+    assert '| Source only | 0 | 1 | 12.50 |' in table
+    with pytest.raises(SystemExit):
+        job.main(args + ['--collect', '--force'])
