@@ -1,6 +1,8 @@
 from .adversarial_schedule import (AdversarialSchedule,
                                    current_adversarial_schedule,
                                    publish_adversarial_schedule)
+from .batch_norm_recalibration import (batch_norm_layers,
+                                       recalibrate_batch_norm)
 from .flip_averaging import without_test_flip
 from .frozen import frozen, unwrap
 from .logits_at_input import (losses_at_label_size, main_logits_at_input,
@@ -13,7 +15,8 @@ from .wrapper_free_state_dict import register_wrapper_free_state_dict
 
 __all__ = [
     'AdversarialSchedule', 'current_adversarial_schedule',
-    'publish_adversarial_schedule', 'frozen', 'unwrap',
+    'publish_adversarial_schedule', 'batch_norm_layers',
+    'recalibrate_batch_norm', 'frozen', 'unwrap',
     'losses_at_label_size', 'main_logits_at_input', 'resize_to_input',
     'check_optim_wrapper_dict',
     'check_streams',
