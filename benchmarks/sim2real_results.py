@@ -139,13 +139,32 @@ RUNS = OrderedDict([
                          SYNTHIA.format('gio_ada/gio-ada-nodepth'), [])),
     ('gio_ada', ('GIO-Ada (SYNTHIA)', '0',
                  SYNTHIA.format('gio_ada/gio-ada'), [])),
+    # AdaBN (Li et al. 2017): the source-only runs' final checkpoints with
+    # their BN statistics re-estimated on target training images
+    # (tools/analysis_tools/recalibrate_bn.py), nothing trained
+    ('source_only_adabn', ('Source only + AdaBN', '0', 'configs/baselines/'
+                           'source-only_deeplabv2-small_sim2real-gta5-to-'
+                           'cityscapes.py', [])),
+    ('source_only_synthia_adabn', ('Source only + AdaBN (SYNTHIA)', '0',
+                                   SYNTHIA.format('baselines/source-only'),
+                                   [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
 #: rows whose source-only reference is not the GTA5-layout source_only
 SOURCE_ONLY_OF = {
     'gio_ada_nodepth': 'source_only_synthia',
-    'gio_ada': 'source_only_synthia'
+    'gio_ada': 'source_only_synthia',
+    'source_only_synthia_adabn': 'source_only_synthia',
+}
+#: AdaBN rows -> (the row whose checkpoints they re-estimate, the two-domain
+#: data config whose target stream gives the images)
+ADABN_OF = {
+    'source_only_adabn':
+    ('source_only', 'configs/_base_/datasets/sim2real_gta5_to_cityscapes.py'),
+    'source_only_synthia_adabn':
+    ('source_only_synthia',
+     'configs/_base_/datasets/sim2real_synthia_to_cityscapes.py'),
 }
 #: budget-vs-mIoU curves: curve label -> (run, % of target pixels)
 BUDGET_CURVES = OrderedDict([
@@ -257,6 +276,9 @@ class Benchmark:
         elif name in ('tgcf', 'tgcf_se'):
             cmds = [self.tgcf_command(config, work_dir, seed, options)]
             metrics_dir = osp.join(work_dir, 'stage_b')
+        elif name in ADABN_OF:
+            cmds = self.adabn_commands(name, config, work_dir, seed)
+            metrics_dir, metrics_of = work_dir, test_metrics
         elif name == 'advent_minent':
             cmds = self.ensemble_commands(config, work_dir, seed)
             metrics_dir, metrics_of = work_dir, test_metrics
@@ -360,6 +382,21 @@ class Benchmark:
         ckpt = osp.join(work_dir, 'ensemble.pth')
         return [[self.python, 'tools/ensemble_checkpoints.py', config, ckpt]
                 + members,
+                [self.python, 'tools/test.py', config, ckpt, '--work-dir',
+                 work_dir]]
+
+    def adabn_commands(self, name: str, config: str, work_dir: str,
+                       seed: int) -> list:
+        """Re-estimate the BN statistics of the same seed's run of the row
+        ``ADABN_OF[name]`` (trained first when missing) on 100 batches of
+        target training images, then test it."""
+        base, data_config = ADABN_OF[name]
+        self.train(base, seed, force=False)
+        ckpt = osp.join(work_dir, 'adabn.pth')
+        return [[self.python, 'tools/analysis_tools/recalibrate_bn.py',
+                 config, self.final_checkpoint(base, seed), '--out', ckpt,
+                 '--data-config', data_config, '--stream', 'target',
+                 '--batches', '100', '--seed', str(seed)],
                 [self.python, 'tools/test.py', config, ckpt, '--work-dir',
                  work_dir]]
 

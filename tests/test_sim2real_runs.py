@@ -147,3 +147,33 @@ def test_collect_tables_finished_runs_and_trains_nothing(
     assert '| Source only | 0 | 1 | 12.50 |' in table
     with pytest.raises(SystemExit):
         job.main(args + ['--collect', '--force'])
+
+
+@pytest.mark.parametrize('name', sorted(job.ADABN_OF))
+def test_adabn_row_recalibrates_its_source_only_run_then_tests(
+        name, tmp_path, monkeypatch):
+    """An AdaBN row trains nothing of its own: the same seed's run of its
+    base row (trained first when missing) re-estimated on 100 batches of
+    the target stream of its two-domain data, then tools/test.py."""
+    base, data_config = job.ADABN_OF[name]
+    bench = job.Benchmark(str(tmp_path), 'python', 0, False)
+    trained = []
+    monkeypatch.setattr(bench, 'train',
+                        lambda n, s, force=None: trained.append((n, s)))
+    base_dir = tmp_path / base / 'seed2'
+    base_dir.mkdir(parents=True)
+    (base_dir / 'last_checkpoint').write_text(
+        str(base_dir / 'iter_3000.pth'))
+    work = str(tmp_path / name / 'seed2')
+    config = job.RUNS[name][2]
+    assert config == job.RUNS[base][2]  # the base row's model
+    cmds = bench.adabn_commands(name, config, work, 2)
+    assert trained == [(base, 2)]
+    ckpt = osp.join(work, 'adabn.pth')
+    assert cmds == [
+        ['python', 'tools/analysis_tools/recalibrate_bn.py', config,
+         str(base_dir / 'iter_3000.pth'), '--out', ckpt, '--data-config',
+         data_config, '--stream', 'target', '--batches', '100', '--seed',
+         '2'],
+        ['python', 'tools/test.py', config, ckpt, '--work-dir', work]]
+    assert osp.isfile(osp.join(REPO, data_config))
