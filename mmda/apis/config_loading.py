@@ -9,6 +9,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 from ..engine.launch import adapt_cfg_to_device
 from ..engine.strategies import holds_several_optimizers
+from ..utils.config_text import format_once
 from .vis_backends import add_vis_backends
 
 
@@ -202,7 +203,7 @@ def load_config(config: str,
     """
     if not osp.isfile(config):
         raise FileNotFoundError(f'config file not found: {config}')
-    cfg = Config.fromfile(config)
+    cfg = format_once(Config.fromfile(config))
     check_top_level_keys(cfg, config)
     check_cfg_options(cfg, cfg_options)
     cfg_options = strip_add_prefix(cfg_options)
