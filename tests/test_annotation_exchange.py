@@ -14,8 +14,6 @@ import json
 import os
 import os.path as osp
 import runpy
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -25,7 +23,7 @@ from mmengine.registry import init_default_scope
 
 from mmseg.registry import TASK_UTILS
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool_forked
 from mmda.active import AnnotationRequest, BaseAnnotator, FileAnnotator
 from mmda.active.annotation_exchange import (AnnotationError, check_round,
                                              export_requests, import_labels,
@@ -542,11 +540,11 @@ def load_ckpt(path):
 def test_e2e_stop_label_resume_equals_simulated(sim2real_tiny):
     cwd = sim2real_tiny
     simulated = cwd / 'work_dirs' / 'ripu_ra_simulated_annotator'
-    run_tool(train_argv(simulated), cwd=cwd)
+    run_tool_forked(train_argv(simulated), cwd=cwd)
 
     # 1. the run stops after iteration 2 with the export
     work_dir = cwd / 'work_dirs' / 'ripu_ra_file_annotator'
-    proc = run_tool(train_argv(work_dir, FILE_ANNOTATOR), cwd=cwd)
+    proc = run_tool_forked(train_argv(work_dir, FILE_ANNOTATOR), cwd=cwd)
     text = proc.stdout + proc.stderr
     round_dir = work_dir / 'annotation' / 'round_001'
     assert 'Training stopped at iteration 2 for the human annotation' in text
@@ -574,9 +572,9 @@ def test_e2e_stop_label_resume_equals_simulated(sim2real_tiny):
                      if n.endswith('.png'))[:2]
     for name in missing:
         os.remove(round_dir / 'labels' / name)
-    failed = subprocess.run(
-        [sys.executable] + train_argv(work_dir, FILE_ANNOTATOR, resume=True),
-        cwd=cwd, capture_output=True, text=True, timeout=600)
+    failed = run_tool_forked(
+        train_argv(work_dir, FILE_ANNOTATOR, resume=True), cwd=cwd,
+        check=False)
     assert failed.returncode != 0
     assert '2 of 8 label files are missing' in failed.stderr
     for name in missing:
@@ -585,18 +583,15 @@ def test_e2e_stop_label_resume_equals_simulated(sim2real_tiny):
 
     # 3. label with the tool, check, resume: the round is imported, not
     # scored again, and training finishes
-    proc = run_tool([
+    proc = run_tool_forked([
         TOOL, 'simulate',
         str(round_dir), 'data/sim2real/cityscapes'
     ], cwd=cwd)
     assert 'wrote 8 label files' in proc.stdout
-    proc = run_tool([
-        TOOL, 'check',
-        str(round_dir)
-    ], cwd=cwd)
+    proc = run_tool_forked([TOOL, 'check', str(round_dir)], cwd=cwd)
     assert 'OK, 8 label files' in proc.stdout
-    proc = run_tool(
-        train_argv(work_dir, FILE_ANNOTATOR, resume=True), cwd=cwd)
+    proc = run_tool_forked(train_argv(work_dir, FILE_ANNOTATOR, resume=True),
+                           cwd=cwd)
     text = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in text
     assert 'importing the labels' in text
@@ -619,8 +614,5 @@ def test_e2e_stop_label_resume_equals_simulated(sim2real_tiny):
     assert 'active_pending' not in final
     for k, v in reference['state_dict'].items():
         assert torch.equal(final['state_dict'][k], v), k
-    proc = run_tool([
-        TOOL, 'export-status',
-        str(work_dir)
-    ], cwd=cwd)
+    proc = run_tool_forked([TOOL, 'export-status', str(work_dir)], cwd=cwd)
     assert '8 labelled (imported into the ledger)' in proc.stdout

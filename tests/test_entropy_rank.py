@@ -3,15 +3,14 @@ files, the split datasets, and the one-command pipeline."""
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
+import runpy
 
 import mmcv
 import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool_forked
 from mmda.datasets import EntropySplitDataset
 from mmda.intrada import (RARE_CLASSES, image_entropy_score, load_manifest,
                           pseudo_label, rare_class_factor, rare_class_indices,
@@ -83,7 +82,7 @@ def test_image_entropy_score():
 def stage1(sim2real_tiny, tmp_path_factory):
     """A 2-iteration AdvEnt run (stage 1) on the tiny benchmark."""
     work_dir = tmp_path_factory.mktemp('stage1')
-    run_tool([
+    run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), ADVENT, '--work-dir', work_dir,
         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2'
     ] + TINY, cwd=sim2real_tiny)
@@ -113,11 +112,12 @@ def test_pseudo_label_is_the_argmax_at_the_test_size_upsampled():
         2, 0).repeat_interleave(2, 1))
 
 
-def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
+def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path,
+                                         monkeypatch, capsys):
     out = tmp_path / 'rank'
     tool = osp.join(REPO, 'tools', 'entropy_rank.py')
-    run_tool([tool, ADVENT, stage1, '--out-dir', out, '--lambda', '0.5',
-              '--normalize'], cwd=sim2real_tiny)
+    run_tool_forked([tool, ADVENT, stage1, '--out-dir', out, '--lambda',
+                     '0.5', '--normalize'], cwd=sim2real_tiny)
     manifest = load_manifest(str(out))
     assert manifest['num_images'] == 8 and manifest['num_easy'] == 4
     assert manifest['normalize'] is True and manifest['easy_fraction'] == 0.5
@@ -161,24 +161,24 @@ def test_entropy_rank_tool_writes_splits(sim2real_tiny, stage1, tmp_path):
     with pytest.raises(ValueError, match='no pseudo-labels'):
         EntropySplitDataset(manifest=str(out), split='hard', pipeline=[])
 
+    # the tool's refusals, in this process (no start-up per refusal)
+    monkeypatch.chdir(sim2real_tiny)
+    rank = runpy.run_path(tool)['main']
     # an existing ranking is never overwritten silently
-    proc = run_tool_fails([tool, ADVENT, stage1, '--out-dir', out],
-                          sim2real_tiny)
-    assert 'exists' in proc
+    with pytest.raises(FileExistsError, match='exists'):
+        rank([ADVENT, str(stage1), '--out-dir', str(out)])
     # flags are real booleans: "--normalize False" is an error
-    proc = run_tool_fails([tool, ADVENT, stage1, '--out-dir', tmp_path / 'x',
-                           '--normalize', 'False'], sim2real_tiny)
-    assert 'unrecognized arguments: False' in proc
-    proc = run_tool_fails([tool, ADVENT, stage1, '--lambda', '1.5'],
-                          sim2real_tiny)
-    assert '--lambda must be in (0, 1)' in proc
-
-
-def run_tool_fails(argv, cwd):
-    proc = subprocess.run([sys.executable] + [str(a) for a in argv],
-                          cwd=str(cwd), capture_output=True, text=True)
-    assert proc.returncode != 0
-    return proc.stdout + proc.stderr
+    capsys.readouterr()
+    for argv, error in (([ADVENT, str(stage1), '--out-dir',
+                          str(tmp_path / 'x'), '--normalize', 'False'],
+                         'unrecognized arguments: False'),
+                        ([ADVENT, str(stage1), '--lambda', '1.5'],
+                         '--lambda must be in (0, 1)')):
+        with pytest.raises(SystemExit) as exc:
+            rank(argv)
+        assert exc.value.code == 2
+        assert error in capsys.readouterr().err
+    assert os.listdir(tmp_path) == ['rank']
 
 
 def test_16_class_pseudo_labels_are_train_ids(tmp_path):
@@ -281,13 +281,14 @@ def test_missing_manifest_names_the_step(tmp_path):
 
 
 @pytest.mark.slow
-def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
+def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path, monkeypatch,
+                                      capsys):
     tool = osp.join(REPO, 'tools', 'intrada_pipeline.py')
     options = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2'] + TINY
     argv = [tool, ADVENT, INTRADA, '--work-dir', tmp_path / 'intrada',
             '--lambda', '0.75', '--stage1-options'] + options + [
                 '--stage2-options'] + options
-    out = run_tool(argv, cwd=sim2real_tiny)
+    out = run_tool_forked(argv, cwd=sim2real_tiny)
     root = tmp_path / 'intrada'
     for path in ('stage1/iter_2.pth', 'stage1/best_mIoU_iter_2.pth',
                  'entropy_rank/manifest.json', 'stage2/iter_2.pth'):
@@ -309,15 +310,21 @@ def test_intrada_pipeline_one_command(sim2real_tiny, tmp_path):
     for domain in ('source', 'target'):
         assert stage2.train_dataloader.dataset[domain].manifest == str(
             root / 'entropy_rank')
-    # running it again continues the pipeline: every step is done
-    again = run_tool(argv, cwd=sim2real_tiny).stdout
+    # running it again continues the pipeline: every step is done (run in
+    # this process: it starts no step, and prints each command it starts)
+    monkeypatch.chdir(sim2real_tiny)
+    pipeline = runpy.run_path(tool)['main']
+    capsys.readouterr()
+    pipeline([str(a) for a in argv[1:]])
+    again = capsys.readouterr().out
     assert again.count('skipped') == 3, again
     assert 'tools/train.py' not in again.split('[intrada] done')[0]
     # ... but a ranking made with other settings is never reused silently
-    other = [a if a != '0.75' else '0.5' for a in argv]
-    out = run_tool_fails(other, sim2real_tiny)
+    other = [str(a) if a != '0.75' else '0.5' for a in argv[1:]]
+    with pytest.raises(SystemExit) as exc:
+        pipeline(other)
     assert 'easy_fraction=0.75, this run asks for easy_fraction=0.5' in \
-        out, out[-2000:]
+        str(exc.value.code)
 
 
 def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):
@@ -328,8 +335,8 @@ def test_export_segmentor_is_plain_mmseg(stage1, tmp_path):
 
     from mmseg.models.segmentors import EncoderDecoder
     from mmseg.registry import MODELS
-    run_tool([osp.join(REPO, 'tools', 'export_segmentor.py'), ADVENT, stage1,
-              tmp_path])
+    run_tool_forked([osp.join(REPO, 'tools', 'export_segmentor.py'), ADVENT,
+                     stage1, tmp_path])
     cfg = Config.fromfile(str(tmp_path / 'segmentor_config.py'))
     assert cfg.model.type == 'EncoderDecoder'
     assert cfg.model.data_preprocessor.type == 'SegDataPreProcessor'

@@ -36,7 +36,8 @@ import time
 
 import pytest
 
-from conftest import REPO, assert_same_training_state, ledger_files, run_tool
+from conftest import (REPO, assert_same_training_state, ledger_files,
+                      run_tool_forked)
 
 pytestmark = pytest.mark.slow
 
@@ -77,8 +78,8 @@ def train(cwd, config, work_dir, options, resume=False):
     argv = [TRAIN, config, '--work-dir', str(work_dir)]
     if resume:
         argv.append('--resume')
-    proc = run_tool(argv + ['--cfg-options'] + options, cwd=cwd,
-                    env=ONE_THREAD)
+    proc = run_tool_forked(argv + ['--cfg-options'] + options, cwd=cwd,
+                           env=ONE_THREAD)
     return proc.stdout + proc.stderr
 
 

@@ -14,7 +14,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from conftest import (NO_WORKERS, REPO, logged_metric, run_script_main,
-                      run_tool)
+                      run_tool_forked)
 
 SIM2REAL = osp.join(
     REPO, 'configs', 'advent',
@@ -239,19 +239,19 @@ def test_ensemble_of_one_model_twice_tests_like_the_model(
     without flip test-time augmentation."""
     (_, minent), _, _ = save_member_checkpoints(tmp_path)
     ensemble = str(tmp_path / 'ensemble.pth')
-    run_tool([
-        osp.join(REPO, 'tools', 'ensemble_checkpoints.py'), SIM2REAL,
-        ensemble, f'advent={minent}', f'minent={minent}'
-    ])
+    # gathered in this process, as the tests above gather
+    run_script_main('ensemble_checkpoints.py',
+                    [SIM2REAL, ensemble, f'advent={minent}',
+                     f'minent={minent}'])
     results = {}
     for tta in ([], ['--tta']):
         for name, config, ckpt in (('single', MINENT, minent),
                                    ('ensemble', SIM2REAL, ensemble)):
-            proc = run_tool([
+            proc = run_tool_forked([
                 osp.join(REPO, 'tools', 'test.py'), config, ckpt,
                 '--work-dir', str(tmp_path / f'{name}{len(tta)}')
             ] + tta + ['--cfg-options'] + TEST_NO_WORKERS,
-                            cwd=sim2real_tiny)
+                                   cwd=sim2real_tiny)
             results[name, bool(tta)] = logged_metric(proc.stdout +
                                                      proc.stderr)
     for tta in (False, True):
