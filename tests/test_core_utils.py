@@ -16,6 +16,7 @@ from mmda.engine.launch import adapt_cfg_to_device, init_distributed
 from mmda.engine.launch.process_group import (_export_slurm_env,
                                               slurm_master_port)
 from mmda.evaluation.da_iou_metric import DAIoUMetric
+from mmda.utils.config_text import FormatOnceConfig
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 pytestmark = pytest.mark.usefixtures('torch_one_thread')
@@ -135,6 +136,31 @@ def test_load_config_adds_keys(tmp_path):
     assert cfg.randomness.deterministic is True
     assert cfg.default_hooks.checkpoint.save_best == 'mIoU'
     assert cfg.default_hooks.checkpoint.type == 'CheckpointHook'
+
+
+def test_loaded_config_text_is_mmengines_formatted_once(tmp_path):
+    """load_config's config formats its text once (mmengine formats it for
+    the log, the dump, the message hub and every checkpoint): the same
+    text as mmengine's, formatted again after a change, kept by copies."""
+    import copy
+    cfg = load_config(RA_CONFIG, work_dir=str(tmp_path))
+    assert isinstance(cfg, FormatOnceConfig)
+    plain = Config(cfg.to_dict())
+    text = cfg.pretty_text
+    assert text == plain.pretty_text
+    assert cfg.pretty_text is text  # not formatted again
+    for c in (cfg, plain):
+        c.train_cfg.max_iters = 7
+        c.model.decode_head.channels = 48
+    assert cfg.pretty_text == plain.pretty_text != text
+    assert 'max_iters=7' in cfg.pretty_text
+    copied = copy.deepcopy(cfg)
+    assert isinstance(copied, FormatOnceConfig)
+    assert copied.pretty_text == plain.pretty_text
+    with open(tmp_path / 'dumped.py', 'w') as f:
+        f.write(cfg.dump())
+    assert Config.fromfile(str(tmp_path / 'dumped.py')).to_dict() == \
+        plain.to_dict()
 
 
 def test_load_config(tmp_path, monkeypatch):
