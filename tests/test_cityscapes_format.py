@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import NO_WORKERS, REPO, logged_metric, run_tool
+from conftest import NO_WORKERS, REPO, logged_metric, run_tool_forked
 from mmda.datasets.label_maps import CITYSCAPES_CLASSES, TRAIN_IDS_16
 from mmda.datasets.label_spaces import classes_of
 from mmda.evaluation.cityscapes_format import (VOID_LABEL_ID, result_path,
@@ -95,12 +95,12 @@ def test_cityscapes_eval_equals_mmda_miou(sim2real_tiny, tmp_path,
     config = SOURCE_ONLY if num_classes == 19 else _config(
         tmp_path, 'source_only_16.py', CLASSES_16_BODY)
     work_dir = tmp_path / 'train'
-    run_tool([
+    run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
         str(work_dir), '--cfg-options'
     ] + TRAIN, cwd=sim2real_tiny)
     cs_dir, out_dir = tmp_path / 'cityscapes_results', tmp_path / 'out'
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'test.py'), config,
         str(work_dir / 'iter_6.pth'), '--work-dir',
         str(tmp_path / 'test'), '--out',
@@ -169,14 +169,11 @@ def test_split_without_labels_writes_a_submission(sim2real_tiny, tmp_path):
     argv = [osp.join(REPO, 'tools', 'test.py'), config,
             str(tmp_path / 'init.pth'), '--work-dir', str(tmp_path / 'w'),
             '--cityscapes-format', str(cs_dir), '--cfg-options'] + NO_WORKERS
-    proc = run_tool(argv, cwd=sim2real_tiny)
+    proc = run_tool_forked(argv, cwd=sim2real_tiny)
     assert len(glob.glob(str(cs_dir / '*' / '*_leftImg8bit.png'))) == 4
     assert 'Cityscapes result files (4 images, labelIds)' in (
         proc.stdout + proc.stderr)
-    import subprocess
-    import sys
-    bad = subprocess.run([sys.executable] + argv[:-1 - len(NO_WORKERS)] +
-                         ['--cityscapes-eval'], cwd=sim2real_tiny,
-                         capture_output=True, text=True)
+    bad = run_tool_forked(argv[:-1 - len(NO_WORKERS)] + ['--cityscapes-eval'],
+                          cwd=sim2real_tiny, check=False)
     assert bad.returncode != 0
     assert '--cityscapes-eval needs ground truth' in bad.stderr

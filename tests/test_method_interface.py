@@ -3,8 +3,6 @@ combinable target terms, the declared streams, old checkpoints of every
 method and the hook-model contract, on the small sim2real configs."""
 import copy
 import os.path as osp
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +15,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 
 from conftest import (NO_WORKERS, REPO, logged_metric, run_script_main,
-                      run_tool)
+                      run_tool_forked)
 from mmda.engine import AdversarialDiscriminatorHook, check_model_supports
 from mmda.models import (AdvEnt, BaseDAModel, DAEncoderDecoder, MinEnt,
                          checkpoint_deploy_prefix, deploy_prefix,
@@ -386,7 +384,7 @@ def test_ripu_plus_entropy_config_trains(sim2real_tiny):
     """The combined config trains (with a selection round) on tiny data
     and logs both target terms."""
     work_dir = sim2real_tiny / 'work_dirs' / 'ripu_minent'
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), RIPU_MINENT, '--work-dir',
         str(work_dir), '--cfg-options', 'custom_hooks.0.select_iters=[1]',
         'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
@@ -417,7 +415,7 @@ def test_tools_test_takes_plain_segmentor_weights(sim2real_tiny, tmp_path):
     run_script_main('export_segmentor.py', [ADVENT, full, tmp_path / 'exp'])
 
     def test(ckpt):
-        proc = run_tool([
+        proc = run_tool_forked([
             osp.join(REPO, 'tools', 'test.py'), ADVENT, ckpt, '--work-dir',
             tmp_path / 'wd', '--cfg-options'
         ] + [o for o in NO_WORKERS if o.startswith('test_')],
@@ -432,10 +430,9 @@ def test_tools_test_takes_plain_segmentor_weights(sim2real_tiny, tmp_path):
     ripu, _ = old_checkpoint(RIPU)  # no auxiliary head
     wrong = tmp_path / 'ripu.pth'
     torch.save(dict(state_dict=ripu), wrong)
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'test.py'), ADVENT,
-         str(wrong), '--work-dir', str(tmp_path / 'wd2')],
-        cwd=sim2real_tiny, capture_output=True, text=True, timeout=600)
+    proc = run_tool_forked(
+        [osp.join(REPO, 'tools', 'test.py'), ADVENT, wrong, '--work-dir',
+         tmp_path / 'wd2'], cwd=sim2real_tiny, check=False)
     assert proc.returncode != 0
     assert f'{wrong} does not fit the segmentor of the config' in proc.stderr
     assert 'auxiliary_head' in proc.stderr

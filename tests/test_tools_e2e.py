@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import torch
 
-from conftest import NO_WORKERS, REPO, logged_metric, run_tool
+from conftest import NO_WORKERS, REPO, logged_metric, run_tool_forked
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
@@ -35,11 +35,11 @@ def last_val_metrics(work_dir: str) -> dict:
 def trained(sim2real_tiny):
     """A 4-iteration source-only run with checkpoints at 2 and 4."""
     work_dir = sim2real_tiny / 'work_dirs' / 'source_only'
-    run_tool([
+    run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), SOURCE_ONLY, '--work-dir',
         str(work_dir), '--cfg-options'
     ] + TINY,
-             cwd=sim2real_tiny)
+                    cwd=sim2real_tiny)
     return work_dir
 
 
@@ -51,14 +51,14 @@ def test_train_checkpoint_test_round_trip(sim2real_tiny, trained):
         assert key in val
     out_dir = sim2real_tiny / 'preds'
     show_dir = sim2real_tiny / 'overlays'
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY,
         str(trained / 'iter_4.pth'), '--work-dir',
         str(sim2real_tiny / 'work_dirs' / 'test'), '--out',
         str(out_dir), '--show-dir',
         str(show_dir), '--cfg-options'
     ] + NO_WORKERS,
-                    cwd=sim2real_tiny)
+                           cwd=sim2real_tiny)
     text = proc.stdout + proc.stderr
     # the test run reproduces the validation of the same weights exactly
     assert logged_metric(text) == pytest.approx(val['mIoU'], abs=1e-6)
@@ -72,12 +72,12 @@ def test_train_checkpoint_test_round_trip(sim2real_tiny, trained):
 def test_dist_test_two_processes_equals_single_process(sim2real_tiny,
                                                        trained):
     common = ['--cfg-options'] + NO_WORKERS
-    single = run_tool([
+    single = run_tool_forked([
         osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY,
         str(trained / 'iter_4.pth'), '--work-dir',
         str(sim2real_tiny / 'work_dirs' / 'test1')
     ] + common,
-                      cwd=sim2real_tiny)
+                             cwd=sim2real_tiny)
     env = dict(os.environ, PORT='29731', PYTHON=os.environ.get(
         'PYTHON', __import__('sys').executable))
     dist = subprocess.run([
@@ -105,11 +105,11 @@ def test_resume_from_checkpoint_under_torch_2_13(sim2real_tiny, trained):
     work_dir.mkdir(parents=True)
     shutil.copy(trained / 'iter_2.pth', work_dir / 'iter_2.pth')
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_2.pth'))
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), SOURCE_ONLY, '--work-dir',
         str(work_dir), '--resume', '--cfg-options'
     ] + TINY,
-                    cwd=sim2real_tiny)
+                           cwd=sim2real_tiny)
     text = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in text
     # the data stream seeks to iteration 2 instead of replaying 2 batches
@@ -121,27 +121,23 @@ def test_resume_from_checkpoint_under_torch_2_13(sim2real_tiny, trained):
 
 
 def test_unknown_config_key_is_a_clear_error(sim2real_tiny):
-    proc = subprocess.run([
-        __import__('sys').executable,
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), SOURCE_ONLY, '--cfg-options',
         'train_cfg.max_iter=4'
     ],
-                          cwd=sim2real_tiny,
-                          capture_output=True,
-                          text=True)
+                           cwd=sim2real_tiny,
+                           check=False)
     assert proc.returncode != 0
     assert "train_cfg has no key 'max_iter'" in proc.stderr
     assert 'max_iters' in proc.stderr  # the suggestion
 
 
 def test_missing_data_root_is_a_clear_error(tmp_path):
-    proc = subprocess.run([
-        __import__('sys').executable,
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), SOURCE_ONLY, '--work-dir',
         str(tmp_path / 'wd'), '--cfg-options'
     ] + TINY,
-                          cwd=tmp_path,
-                          capture_output=True,
-                          text=True)
+                           cwd=tmp_path,
+                           check=False)
     assert proc.returncode != 0
     assert 'data/sim2real/gta5' in proc.stderr
