@@ -16,7 +16,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from conftest import NO_WORKERS, REPO, deepspeed_config, run_tool
+from conftest import NO_WORKERS, REPO, deepspeed_config, run_tool_forked
 from mmda.models import (CycleAssociationLoss, ThresholdedLSRLoss,
                          prediction_mode)
 from mmda.models.utils.pixel_affinity import spatial_aggregation_map
@@ -194,7 +194,7 @@ def test_train_then_test_reports_the_aggregation(sim2real_tiny, tmp_path):
     """Two PLCA iterations on the tiny benchmark through tools/train.py,
     then tools/test.py with and without test-time aggregation."""
     work = tmp_path / 'wd'
-    run_tool([
+    run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir', work,
         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
         'default_hooks.logger.interval=1'
@@ -203,11 +203,11 @@ def test_train_then_test_reports_the_aggregation(sim2real_tiny, tmp_path):
     assert 'feat.loss_association' in log and 'out.pos_ratio' in log
     ckpt = work / 'iter_2.pth'
     test = osp.join(REPO, 'tools', 'test.py')
-    on = run_tool([test, CONFIG, ckpt, '--work-dir', tmp_path / 't1',
-                   '--cfg-options'] + NO_WORKERS, cwd=sim2real_tiny)
+    on = run_tool_forked([test, CONFIG, ckpt, '--work-dir', tmp_path / 't1',
+                          '--cfg-options'] + NO_WORKERS, cwd=sim2real_tiny)
     assert 'prediction: PLCA with test-time aggregation' in on.stdout + \
         on.stderr
-    off = run_tool([
+    off = run_tool_forked([
         test, CONFIG, ckpt, '--work-dir', tmp_path / 't2', '--cfg-options',
         'model.test_time_aggregation=None'
     ] + NO_WORKERS, cwd=sim2real_tiny)
@@ -219,7 +219,7 @@ def test_train_then_test_reports_the_aggregation(sim2real_tiny, tmp_path):
 def test_trains_under_deepspeed(sim2real_tiny, tmp_path):
     """One optimizer: PLCA trains with the ZeRO-1 strategy (one process)."""
     config = deepspeed_config(tmp_path, CONFIG, 'deepspeed_zero1')
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
         tmp_path / 'wd', '--cfg-options', 'train_cfg.max_iters=2',
         'train_cfg.val_interval=100', 'default_hooks.logger.interval=1'
