@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import NO_WORKERS, REPO, logged_metric, run_tool
+from conftest import NO_WORKERS, REPO, logged_metric, run_tool_forked
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
 
@@ -39,7 +39,7 @@ def test_confusion_matrix_matches_the_test_run(sim2real_tiny, tmp_path,
                                                random_checkpoint,
                                                monkeypatch, capsys):
     preds = tmp_path / 'preds'
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY, random_checkpoint,
         '--work-dir', tmp_path / 'w', '--out', preds, '--cfg-options'
     ] + NO_WORKERS, cwd=sim2real_tiny)

@@ -30,7 +30,7 @@ import torch
 
 from conftest import (DEEPSPEED_MODEL_STATES, NO_WORKERS, REPO,
                       assert_same_deepspeed_state, deepspeed_config,
-                      free_port, load_deepspeed_file, run_tool)
+                      free_port, load_deepspeed_file, run_tool_forked)
 
 SOURCE_ONLY = osp.join(
     REPO, 'configs', 'baselines',
@@ -229,11 +229,11 @@ def source_only_zero2(sim2real_tiny):
     and 4: (work dir, output)."""
     config = deepspeed_config(sim2real_tiny, SOURCE_ONLY, 'deepspeed_zero2')
     work_dir = sim2real_tiny / 'work_dirs' / 'ds_source_only'
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
         str(work_dir), '--cfg-options', 'default_hooks.checkpoint.interval=2'
     ] + TINY,
-                    cwd=sim2real_tiny)
+                           cwd=sim2real_tiny)
     return work_dir, proc.stdout + proc.stderr
 
 
@@ -252,7 +252,7 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
         assert f.read() == 'iter_4.pth'  # relative to the work dir
 
     converted = sim2real_tiny / 'ds_source_only_iter_4.pth'
-    run_tool([
+    run_tool_forked([
         osp.join(REPO, 'tools', 'model_converters', 'deepspeed2mmseg.py'),
         work_dir / 'iter_4.pth', converted
     ])
@@ -283,12 +283,12 @@ def test_source_only_zero2_trains_and_converts_to_mmseg(
     assert params and all(not torch.equal(untrained[name], state_dict[name])
                           for name in params)
 
-    proc = run_tool([
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY, converted,
         '--work-dir', sim2real_tiny / 'work_dirs' / 'ds_test',
         '--cfg-options'
     ] + NO_WORKERS,
-                    cwd=sim2real_tiny)
+                           cwd=sim2real_tiny)
     val = re.findall(r'Iter\(val\) \[1/1\]\s+(aAcc: .*?mAcc: [\d.]+)', log)
     test = re.findall(r'Iter\(test\) \[1/1\]\s+(aAcc: .*?mAcc: [\d.]+)',
                       proc.stdout + proc.stderr)
@@ -302,16 +302,14 @@ def test_training_tool_refuses_several_optimizers(sim2real_tiny):
     advent = osp.join(REPO, 'configs', 'advent',
                       'advent_deeplabv2-small_sim2real-gta5-to-cityscapes.py')
     config = deepspeed_config(sim2real_tiny, advent, 'deepspeed_zero2')
-    proc = subprocess.run([
-        sys.executable,
+    proc = run_tool_forked([
         osp.join(REPO, 'tools', 'train.py'),
         str(config), '--work-dir',
         str(sim2real_tiny / 'work_dirs' / 'two_optimizers'), '--cfg-options'
     ] + NO_WORKERS,
-                          cwd=str(sim2real_tiny),
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
+                           cwd=sim2real_tiny,
+                           timeout=300,
+                           check=False)
     assert proc.returncode != 0
     assert (f'ValueError: {config}: DeepSpeed trains one optimizer, but '
             'optim_wrapper holds several optimizer wrappers (keys: '

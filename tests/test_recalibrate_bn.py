@@ -10,7 +10,7 @@ import torch.nn as nn
 from mmengine.config import Config
 
 from conftest import (NO_WORKERS, REPO, load_checkpoint, logged_metric,
-                      run_tool)
+                      run_tool_forked)
 from mmseg.registry import MODELS
 
 from mmda.models.layers import FrozenBatchNorm2d
@@ -331,11 +331,13 @@ def test_cli_output_is_evaluated_by_tools_test(sim2real_tiny, tmp_path):
     ckpt = tmp_path / 'in.pth'
     _method_checkpoint(SOURCE_ONLY, ckpt, extra=tool.TRAINING_STATE)
     out = tmp_path / 'target.pth'
-    proc = run_tool([TOOL, SOURCE_ONLY, ckpt, '--out', out, '--data-config',
-                     TWO_DOMAIN, '--batches', '2', '--data-cfg-options'] +
-                    TRAIN_NO_WORKERS, cwd=sim2real_tiny)
+    proc = run_tool_forked([
+        TOOL, SOURCE_ONLY, ckpt, '--out', out, '--data-config', TWO_DOMAIN,
+        '--batches', '2', '--data-cfg-options'
+    ] + TRAIN_NO_WORKERS, cwd=sim2real_tiny)
     assert f'target images (2 batches of {TWO_DOMAIN}' in proc.stdout
-    proc = run_tool([osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY, out,
-                     '--work-dir', tmp_path / 'w', '--cfg-options'] +
-                    NO_WORKERS, cwd=sim2real_tiny)
+    proc = run_tool_forked([
+        osp.join(REPO, 'tools', 'test.py'), SOURCE_ONLY, out, '--work-dir',
+        tmp_path / 'w', '--cfg-options'
+    ] + NO_WORKERS, cwd=sim2real_tiny)
     assert 0 <= logged_metric(proc.stdout + proc.stderr) <= 100

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conftest import (NO_WORKERS, REPO, assert_same_training_state,
-                      load_checkpoint, run_tool)
+                      load_checkpoint, run_tool, run_tool_forked)
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def train(cwd, work_dir, options, resume=False):
     argv = [TRAIN, SE, '--work-dir', str(work_dir)]
     if resume:
         argv.append('--resume')
-    proc = run_tool(argv + ['--cfg-options'] + options, cwd=cwd)
+    proc = run_tool_forked(argv + ['--cfg-options'] + options, cwd=cwd)
     return proc.stdout + proc.stderr
 
 
