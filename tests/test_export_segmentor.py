@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool_forked
 
 SMALL_V2 = osp.join(
     REPO, 'configs', 'baselines',
@@ -59,8 +59,8 @@ def test_exported_model_loads_as_the_export_says(config, needs, tmp_path):
     ckpt = tmp_path / 'method.pth'
     _method_checkpoint(config, ckpt)
     out = tmp_path / 'export'
-    proc = run_tool([osp.join(REPO, 'tools', 'export_segmentor.py'), config,
-                     ckpt, out])
+    proc = run_tool_forked(
+        [osp.join(REPO, 'tools', 'export_segmentor.py'), config, ckpt, out])
     info = json.loads((out / 'export_info.json').read_text())
     assert info['model_needs_mmda'] == needs
     assert info['loads_with'] == ('mmda' if needs else 'mmseg alone')
