@@ -162,6 +162,10 @@ def _exit_status_of_main(argv, outputs, cwd, env) -> int:
         if env is not None:
             os.environ.clear()
             os.environ.update(env)
+        if os.environ.get('OMP_NUM_THREADS', '').isdigit():
+            # the thread count a fresh Python would start with
+            import torch
+            torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
         sys.argv = argv
         runpy.run_path(argv[0], run_name='__main__')
         return 0
@@ -358,7 +362,7 @@ def train_resumed_and_uninterrupted(config, cwd, tmp_path, options,
     full, part = tmp_path / 'full', tmp_path / 'part'
     for work_dir, resume, iters in ((full, [], end), (part, [], stop),
                                     (part, ['--resume'], end)):
-        run_tool([train, config, '--work-dir', work_dir] + resume +
-                 ['--cfg-options', f'train_cfg.max_iters={iters}'] +
-                 list(options), cwd=cwd)
+        run_tool_forked([train, config, '--work-dir', work_dir] + resume +
+                        ['--cfg-options', f'train_cfg.max_iters={iters}'] +
+                        list(options), cwd=cwd)
     return tuple(load_checkpoint(d / f'iter_{end}.pth') for d in (full, part))

@@ -9,7 +9,8 @@ import os.path as osp
 import pytest
 import torch
 
-from conftest import REPO, run_tool, train_resumed_and_uninterrupted
+from conftest import (REPO, run_tool, run_tool_forked,
+                      train_resumed_and_uninterrupted)
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,7 @@ def test_ddp_gradients_equal_one_process(sim2real_tiny, tmp_path):
     assert {k.split('.')[0] for k in keys} == set(CHILDREN)
     single = []
     for rank in (0, 1):
-        run_tool([
+        run_tool_forked([
             worker, GIO_ADA, '--work-dir', tmp_path / f'wd{rank}', '--out',
             tmp_path / f'one{rank}', '--load', tmp_path / 'start.pth',
             '--batch', tmp_path / 'ddp' / f'rank{rank}.batch',

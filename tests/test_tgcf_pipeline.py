@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import NO_WORKERS, REPO, load_checkpoint, run_tool
+from conftest import NO_WORKERS, REPO, load_checkpoint, run_tool_forked
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def test_pipeline_trains_generates_and_adapts(sim2real_tiny, tmp_path):
         '--segmentor-checkpoint', tmp_path / 'source_only.pth',
         '--generated-dir', generated, '--seed', 1, '--stage-a-options'
     ] + STAGE_A_OPTIONS + ['--stage-b-options'] + STAGE_B_OPTIONS
-    out = run_tool(argv, cwd=sim2real_tiny, timeout=900)
+    out = run_tool_forked(argv, cwd=sim2real_tiny, timeout=900)
     text = out.stdout + out.stderr
     stage_a = load_checkpoint(work_dir / 'stage_a' / 'iter_2.pth')
     assert any(k.startswith('generator.') for k in stage_a['state_dict'])
@@ -81,7 +81,7 @@ def test_pipeline_trains_generates_and_adapts(sim2real_tiny, tmp_path):
         {'student', 'teacher'}
     assert '[tgcf_pipeline] done' in text
     # a rerun keeps the generated set and resumes the finished stages
-    again = run_tool(argv, cwd=sim2real_tiny, timeout=900)
+    again = run_tool_forked(argv, cwd=sim2real_tiny, timeout=900)
     again = again.stdout + again.stderr
     assert 'holds this generator\'s images (seed 1): kept' in again
     assert again.count('--resume') == 2
