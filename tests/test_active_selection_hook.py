@@ -33,7 +33,7 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from conftest import REPO, run_tool
+from conftest import REPO, run_tool, run_tool_forked
 from mmda.active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                       ActiveLabelLedger, LedgerError)
 from mmda.engine.hooks.active_selection_hook import ActiveSelectionHook
@@ -418,7 +418,7 @@ def train(cwd, work_dir, resume=False):
             str(work_dir)]
     if resume:
         argv.append('--resume')
-    return run_tool(
+    return run_tool_forked(
         argv + ['--cfg-options'] + E2E_OPTIONS, cwd=cwd, env=ONE_THREAD)
 
 
@@ -603,9 +603,8 @@ def test_ddp_selection_equals_single_process(sim2real_tiny, tmp_path):
     worker = osp.join(REPO, 'tests', 'ddp_selection_worker.py')
     common = [RA_CONFIG, ckpt, '--iterations', '2', '4']
     env = ONE_THREAD  # the same kernels in both runs
-    run_tool([worker] + common +
-             ['--work-dir', tmp_path / 'one', '--cfg-options'] + options,
-             cwd=sim2real_tiny, env=env)
+    run_tool_forked([worker] + common + ['--work-dir', tmp_path / 'one'] +
+                    ['--cfg-options'] + options, cwd=sim2real_tiny, env=env)
     proc = run_tool([
         '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node',
         '2', worker
