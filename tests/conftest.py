@@ -98,14 +98,13 @@ def run_tool_forked(argv, cwd=None, timeout=600, env=None, check=True):
     their command line and leave with their exit status; use
     :func:`run_tool` where a test needs a process of its own (signals to its
     process group, a launcher, several ranks). With ``check=False`` a
-    non-zero exit status is returned, not failed.
+    non-zero exit status is returned, not failed. While other threads run in
+    this process it starts a fresh Python, as :func:`run_tool` does.
 
     Returns:
         subprocess.CompletedProcess: with text ``stdout`` and ``stderr``.
     """
-    import signal
-    import tempfile
-    import time
+    import threading
 
     import mmengine.runner  # noqa: F401
     import torch.distributed
@@ -114,6 +113,31 @@ def run_tool_forked(argv, cwd=None, timeout=600, env=None, check=True):
     assert not torch.distributed.is_initialized(), (
         'a fork would inherit this process group: use run_tool')
     argv = [str(a) for a in argv]
+    if threading.active_count() > 1:
+        # a fork copies this thread only: a lock another thread holds
+        # would stay locked in the child, so start a fresh Python instead
+        proc = subprocess.run([sys.executable] + argv,
+                              cwd=None if cwd is None else str(cwd),
+                              capture_output=True, text=True,
+                              timeout=timeout, env=env)
+        returncode, stdout, stderr = (proc.returncode, proc.stdout,
+                                      proc.stderr)
+    else:
+        returncode, stdout, stderr = _run_in_fork(argv, cwd, timeout, env)
+    assert returncode == 0 or not check, (
+        f'{" ".join(argv[:2])} exited with {returncode}:\n'
+        f'{stdout[-3000:]}\n{stderr[-5000:]}')
+    return subprocess.CompletedProcess([sys.executable] + argv, returncode,
+                                       stdout, stderr)
+
+
+def _run_in_fork(argv, cwd, timeout, env):
+    """``(exit status, stdout, stderr)`` of ``argv[0]`` run as ``__main__``
+    in a fork of this process (minus the signal number if a signal ended
+    it, as ``subprocess`` reports it)."""
+    import signal
+    import tempfile
+    import time
     with tempfile.TemporaryDirectory() as tmp:
         outputs = (osp.join(tmp, 'stdout'), osp.join(tmp, 'stderr'))
         sys.stdout.flush()
@@ -137,11 +161,7 @@ def run_tool_forked(argv, cwd=None, timeout=600, env=None, check=True):
         stdout, stderr = (open(path).read() for path in outputs)
     returncode = (-os.WTERMSIG(status)
                   if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
-    assert returncode == 0 or not check, (
-        f'{" ".join(argv[:2])} exited with {returncode}:\n'
-        f'{stdout[-3000:]}\n{stderr[-5000:]}')
-    return subprocess.CompletedProcess([sys.executable] + argv, returncode,
-                                       stdout, stderr)
+    return returncode, stdout, stderr
 
 
 def _exit_status_of_main(argv, outputs, cwd, env) -> int:
