@@ -164,12 +164,28 @@ def _run_in_fork(argv, cwd, timeout, env):
     return returncode, stdout, stderr
 
 
+def _forget_mmengine_instances():
+    """Drop the named global instances (``ManagerMixin``: visualizers,
+    loggers, message hubs, default scopes) this process inherited: a fresh
+    Python has none, and a tool would otherwise get an earlier run's
+    instance by its name (e.g. the configs' ``'visualizer'``, whose vis
+    backends write into that run's work dir)."""
+    from mmengine.utils import ManagerMixin
+    pending = [ManagerMixin]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if '_instance_dict' in vars(cls):
+            cls._instance_dict.clear()
+
+
 def _exit_status_of_main(argv, outputs, cwd, env) -> int:
     """Run ``argv[0]`` as ``__main__`` with ``sys.argv = argv``, its output
     to the files ``outputs`` (stdout, stderr), in ``cwd`` with the
     environment ``env`` (None: unchanged); the exit status Python would
     leave with (a traceback on stderr for an uncaught exception)."""
     import traceback
+    _forget_mmengine_instances()
     for fd, path in zip((1, 2), outputs):
         out = os.open(path, os.O_WRONLY | os.O_CREAT)
         os.dup2(out, fd)
