@@ -61,6 +61,8 @@ ABLATION = ('configs/ripu/ripu-ablation-{}_ra-2.2_deeplabv2-small_sim2real-'
 ENTROPY = 'configs/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
 TGCF = 'configs/tgcf/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
+SOURCE_ONLY = ('configs/baselines/source-only_deeplabv2-small_sim2real-'
+               'gta5-to-cityscapes.py')
 TGCF_STAGE_A = 'configs/tgcf/tgcf-da-generator_sim2real-gta5-to-cityscapes.py'
 
 
@@ -81,9 +83,7 @@ def budget_option(percent: float, strategy: bool = False) -> str:
 # per seed (frozen segmentor: the same seed's source-only final checkpoint)
 # and one generated set per seed between both rows.
 RUNS = OrderedDict([
-    ('source_only', ('Source only', '0', 'configs/baselines/'
-                     'source-only_deeplabv2-small_sim2real-gta5-to-'
-                     'cityscapes.py', [])),
+    ('source_only', ('Source only', '0', SOURCE_ONLY, [])),
     ('minent', ('MinEnt', '0', ENTROPY.format('advent/minent'), [])),
     ('advent', ('AdvEnt', '0', ENTROPY.format('advent/advent'), [])),
     ('advent_minent', ('AdvEnt+MinEnt', '0',
@@ -142,9 +142,7 @@ RUNS = OrderedDict([
     # AdaBN (Li et al. 2017): the source-only runs' final checkpoints with
     # their BN statistics re-estimated on target training images
     # (tools/analysis_tools/recalibrate_bn.py), nothing trained
-    ('source_only_adabn', ('Source only + AdaBN', '0', 'configs/baselines/'
-                           'source-only_deeplabv2-small_sim2real-gta5-to-'
-                           'cityscapes.py', [])),
+    ('source_only_adabn', ('Source only + AdaBN', '0', SOURCE_ONLY, [])),
     ('source_only_synthia_adabn', ('Source only + AdaBN (SYNTHIA)', '0',
                                    SYNTHIA.format('baselines/source-only'),
                                    [])),

@@ -34,10 +34,11 @@ from mmengine.config import DictAction
 from mmengine.model import BaseTTAModel
 from mmengine.registry import init_default_scope
 
-from mmda.apis import build_runner, load_config
+from mmda.apis import (build_runner, holds_plain_segmentor_weights,
+                       load_config)
 from mmda.engine.launch import init_distributed
 from mmda.evaluation import add_cityscapes_format
-from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
+from mmda.models import (BaseDAModel, deployable_segmentor,
                          model_class, prediction_mode)
 from mmda.models.utils import unwrap
 from mmda.utils import check_checkpoint_fits, load_local_checkpoint
@@ -113,10 +114,8 @@ def plain_segmentor_weights(model_cfg, checkpoint):
         return None
     ckpt = load_local_checkpoint(checkpoint, map_location='cpu')  # safe
     state = ckpt.get('state_dict', ckpt)
-    prefix = deploy_prefix(model_cfg)
-    if any(k.startswith(prefix) for k in state):
-        return None
-    return state
+    return state if holds_plain_segmentor_weights(model_cfg, state) \
+        else None
 
 
 def load_into_segmentor(runner, state, checkpoint):

@@ -39,6 +39,19 @@ def segmentor_state_dict(checkpoint: str,
     return state, ckpt.get('meta', {})
 
 
+def holds_plain_segmentor_weights(model_cfg: dict, state: dict) -> bool:
+    """Whether ``state`` (a checkpoint's state dict) is plain segmentor
+    weights for a method ``model_cfg`` that wraps its segmentor
+    (:class:`~mmda.models.BaseDAModel`): no key under its deploy prefix.
+    Such weights load into the method's deployable segmentor, not into
+    the method."""
+    from ..models import BaseDAModel, deploy_prefix, model_class
+    if not issubclass(model_class(model_cfg), BaseDAModel):
+        return False
+    prefix = deploy_prefix(model_cfg)
+    return not any(k.startswith(prefix) for k in state)
+
+
 def load_segmentor_weights(model: nn.Module,
                            checkpoint: str,
                            what: str,

@@ -66,9 +66,8 @@ from mmengine.runner import Runner
 
 from mmseg.registry import MODELS
 
-from mmda.apis import load_config
-from mmda.models import (BaseDAModel, deploy_prefix, deployable_segmentor,
-                         model_class)
+from mmda.apis import holds_plain_segmentor_weights, load_config
+from mmda.models import deployable_segmentor
 from mmda.models.utils import recalibrate_batch_norm
 from mmda.models.utils.batch_norm_recalibration import STATISTICS
 from mmda.utils import (check_checkpoint_fits, load_local_checkpoint,
@@ -140,11 +139,9 @@ def load_model(cfg, checkpoint: str, config: str):
     state = ckpt.get('state_dict', ckpt)
     holder, what, revise = model, f'the model of {config}', \
         DEFAULT_REVISE_KEYS
-    if issubclass(model_class(cfg.model), BaseDAModel):
-        prefix = deploy_prefix(cfg.model)
-        if not any(k.startswith(prefix) for k in state):
-            holder = deployable_segmentor(model)
-            what, revise = f'the segmentor of {config}', ()
+    if holds_plain_segmentor_weights(cfg.model, state):
+        holder = deployable_segmentor(model)
+        what, revise = f'the segmentor of {config}', ()
     fitted = check_checkpoint_fits(holder, ckpt, checkpoint, what,
                                    revise_keys=revise)
     holder.load_state_dict(fitted, strict=True)
