@@ -25,7 +25,9 @@ The benchmark data is generated (``tools/make_sim2real.py``) and converted
 trained again (delete their work dir, or pass ``--force``), and each is
 stored as soon as it finishes, so an interrupted benchmark resumes where it
 stopped. Rows of runs not trained in this call come from the stored results
-and are marked as such.
+and are marked as such. A row gathers its seeds over calls: the seeds a call
+trains join the seeds the store holds for the same config and options (a
+seed trained again replaces its stored result).
 
 While runs train, one line per run every ``--progress-interval`` seconds
 (30) shows its iteration, mmengine's ETA and its latest validation mIoU
@@ -543,6 +545,27 @@ def plot_budget(rows: dict, path: str) -> bool:
     return True
 
 
+def stored_results(row: dict, fresh: dict) -> list:
+    """The per-seed results of a stored ``row`` as result dicts, when the
+    row was made by the same run as ``fresh`` (a result of this call): the
+    same config and the same options but the seed. Rows accumulate seeds
+    over calls this way (seed 0 trained one day, seeds 1 and 2 another);
+    a row made with another config or other options is not mixed in."""
+    if row is None:
+        return []
+    config = json.loads(json.dumps(fresh['config']))  # tuples as lists
+    options = [o for o in fresh['options']
+               if not o.startswith('randomness.seed=')]
+    if row['config'] != config or row['options'] != options:
+        return []
+    return [
+        dict(name=fresh['name'], seed=int(s), label=row['label'],
+             budget=row['budget'], config=row['config'],
+             options=row['options'], minutes=row['minutes'][s], metrics=m)
+        for s, m in row['metrics'].items()
+    ]
+
+
 def load_rows(store: str) -> dict:
     """Stored rows; a row of the single-seed format (before seeds) becomes
     a one-seed row (it was trained with seed 0)."""
@@ -612,19 +635,22 @@ def main(argv=None):
     os.makedirs(args.results_dir, exist_ok=True)
     store = osp.join(args.results_dir, 'sim2real.json')
     rows = load_rows(store)
+    stored = dict(rows)  # as this call found them
     done = {}
     guard = threading.Lock()
 
     def publish(result):
-        """Store the rows of this call with every seed finished so far."""
+        """Store the rows of this call with every seed finished so far,
+        beside the seeds the store already held for the same run."""
         with guard:
-            if result['name'] not in args.runs or \
-                    result['seed'] not in args.seeds:
+            name = result['name']
+            if name not in args.runs or result['seed'] not in args.seeds:
                 return
-            done.setdefault(result['name'], {})[result['seed']] = result
-            rows[result['name']] = row_of(
-                [done[result['name']][s]
-                 for s in sorted(done[result['name']])])
+            done.setdefault(name, {})[result['seed']] = result
+            seeds = {r['seed']: r
+                     for r in stored_results(stored.get(name), result)}
+            seeds.update(done[name])
+            rows[name] = row_of([seeds[s] for s in sorted(seeds)])
             ordered = OrderedDict((n, rows[n]) for n in RUNS if n in rows)
             tmp = f'{store}.tmp{os.getpid()}'
             with open(tmp, 'w') as f:

@@ -149,6 +149,45 @@ def test_collect_tables_finished_runs_and_trains_nothing(
         job.main(args + ['--collect', '--force'])
 
 
+def _finished(work, name, seed, miou, options=()):
+    run_dir = work / name / f'seed{seed}'
+    run_dir.mkdir(parents=True)
+    (run_dir / 'result.json').write_text(json.dumps(dict(
+        name=name, seed=seed, label=job.RUNS[name][0],
+        budget=job.RUNS[name][1], config=job.RUNS[name][2],
+        options=list(options) + [f'randomness.seed={seed}'], minutes=2.0,
+        metrics={'mIoU': miou, 'mIoU16': miou, 'mIoU13': miou})))
+
+
+def test_a_row_gathers_its_seeds_over_calls(tmp_path, monkeypatch):
+    """Seeds stored by an earlier call (their work dirs gone) join the
+    seeds of this call; a seed trained again replaces its stored result;
+    a stored row of other options is not mixed in."""
+    monkeypatch.setattr(job, 'ensure_data', lambda *args: None)
+    results = tmp_path / 'results'
+    first, second = tmp_path / 'first', tmp_path / 'second'
+    _finished(first, 'source_only', 0, 10.0)
+    _finished(first, 'source_only', 1, 20.0)
+    _finished(first, 'se', 0, 30.0, options=['train_cfg.max_iters=8'])
+    common = ['--results-dir', str(results), '--progress-interval', '0',
+              '--collect']
+    job.main(['--runs', 'source_only', 'se', '--seeds', '0', '1',
+              '--work-root', str(first)] + common)
+    _finished(second, 'source_only', 1, 22.0)
+    _finished(second, 'source_only', 2, 24.0)
+    _finished(second, 'se', 1, 40.0)
+    job.main(['--runs', 'source_only', 'se', '--seeds', '1', '2',
+              '--work-root', str(second)] + common)
+    stored = json.loads((results / 'sim2real.json').read_text())
+    row = stored['source_only']
+    assert row['seeds'] == [0, 1, 2]
+    assert [row['metrics'][s]['mIoU'] for s in '012'] == [10.0, 22.0, 24.0]
+    assert row['mean']['mIoU'] == pytest.approx(56.0 / 3)
+    assert row['std']['mIoU'] == pytest.approx(7.5719, abs=1e-4)
+    assert stored['se']['seeds'] == [1]  # seed 0 had max_iters=8
+    assert stored['se']['options'] == []
+
+
 @pytest.mark.parametrize('name', sorted(job.ADABN_OF))
 def test_adabn_row_recalibrates_its_source_only_run_then_tests(
         name, tmp_path, monkeypatch):

@@ -261,6 +261,26 @@ class GIOAda(BaseDAModel):
         return torch.cat([prob, self.normalise_depth(depth)], dim=1)
 
     # ------------------------------------------------------------ training
+    def translate_source(self, src: Tensor, samples: SampleList) -> tuple:
+        """G on a source batch, then T on the translated images x̃_s.
+
+        Returns:
+            tuple: ``(x̃_s in [-1, 1], T's class scores, T's depth or None,
+            source depth in metres (1 where invalid) or None, its valid
+            mask or None)``.
+        """
+        labels = torch.stack([s.gt_sem_seg.data for s in samples])[:, 0]
+        depth = valid = g_depth = None
+        if self.with_depth:
+            depth, valid = self.source_depth(src, samples)
+            depth = torch.where(valid, depth, torch.ones_like(depth))
+            g_depth = self.normalise_depth(
+                depth_representation(depth, self.depth_repr), valid)
+        translated = self.generator(self.to_unit_range(src), labels, g_depth)
+        logits, pred_depth = self.task_outputs(
+            self.from_unit_range(translated))
+        return translated, logits, pred_depth, depth, valid
+
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One GIO-Ada iteration: discriminator step, then G and T."""
@@ -281,19 +301,9 @@ class GIOAda(BaseDAModel):
             for name, wrapper in zip(self.task_children, task_wrappers):
                 stack.enter_context(
                     wrapper.optim_context(getattr(self, name)))
-            src, src_samples = inputs['source'], samples['source']
-            labels = torch.stack(
-                [s.gt_sem_seg.data for s in src_samples])[:, 0]
-            depth = valid = g_depth = None
-            if self.with_depth:
-                depth, valid = self.source_depth(src, src_samples)
-                depth = torch.where(valid, depth, torch.ones_like(depth))
-                g_depth = self.normalise_depth(
-                    depth_representation(depth, self.depth_repr), valid)
-            translated = self.generator(
-                self.to_unit_range(src), labels, g_depth)
-            logits, pred_depth = self.task_outputs(
-                self.from_unit_range(translated))
+            src_samples = samples['source']
+            translated, logits, pred_depth, depth, valid = \
+                self.translate_source(inputs['source'], src_samples)
             fake = dict(input=translated,
                         output=self.joint_output(logits, pred_depth))
 
@@ -316,24 +326,9 @@ class GIOAda(BaseDAModel):
             for name, wrapper in zip(self.task_children, task_wrappers):
                 stack.enter_context(
                     wrapper.optim_context(getattr(self, name)))
-            seg = unwrap(self.segmentor)
-            losses = {
-                f'src.decode.{k}': v
-                for k, v in seg.decode_head.loss_by_feat(
-                    logits, src_samples).items()
-            }
-            if self.with_depth:
-                target = depth_representation(depth, self.depth_repr)
-                losses[f'src.{self.depth_loss.loss_name}'] = self.depth_loss(
-                    pred_depth, target, valid)
-            weight = schedule.adversarial_weight
-            if weight > 0 and len(self.adversarial_losses):
-                with frozen(self.discriminator) as disc:
-                    d_out = disc({k: fake[k]
-                                  for k in self.adversarial_losses})
-                for level, loss in self.adversarial_losses.items():
-                    losses[f'adv.{level}.{loss.loss_name}'] = \
-                        weight * loss(d_out[level], TARGET_LABEL)
+            losses = self.generator_step_losses(
+                logits, pred_depth, fake, src_samples, depth, valid,
+                schedule.adversarial_weight)
             loss, log = self.parse_losses(losses)
         task_wrappers[0].backward(loss)
         for wrapper in task_wrappers:
@@ -341,6 +336,35 @@ class GIOAda(BaseDAModel):
             wrapper.zero_grad()
         log_vars.update(log)
         return log_vars
+
+    def generator_step_losses(self, logits: Tensor,
+                              pred_depth: Optional[Tensor],
+                              fake: Dict[str, Tensor], samples: SampleList,
+                              depth: Optional[Tensor],
+                              valid: Optional[Tensor],
+                              adversarial_weight: float) -> Dict[str, Tensor]:
+        """The terms of G's and T's loss on the translated source batch,
+        each with its own weight: CE (``src.decode.*``), λ_d ·
+        depth (``src.loss_depth``), and the schedule's adversarial weight ×
+        λ_in / λ_out × BCE against "target" (``adv.<level>.*``; absent
+        while the weight is 0). Also what
+        ``tools/analysis_tools/gio_ada_loss_balance.py`` takes apart."""
+        seg = unwrap(self.segmentor)
+        losses = {
+            f'src.decode.{k}': v
+            for k, v in seg.decode_head.loss_by_feat(logits, samples).items()
+        }
+        if self.with_depth:
+            target = depth_representation(depth, self.depth_repr)
+            losses[f'src.{self.depth_loss.loss_name}'] = self.depth_loss(
+                pred_depth, target, valid)
+        if adversarial_weight > 0 and len(self.adversarial_losses):
+            with frozen(self.discriminator) as disc:
+                d_out = disc({k: fake[k] for k in self.adversarial_losses})
+            for level, loss in self.adversarial_losses.items():
+                losses[f'adv.{level}.{loss.loss_name}'] = \
+                    adversarial_weight * loss(d_out[level], TARGET_LABEL)
+        return losses
 
     def _discriminator_step(self, real: Dict[str, Tensor],
                             fake: Dict[str, Tensor],

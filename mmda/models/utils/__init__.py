@@ -7,6 +7,7 @@ from .flip_averaging import without_test_flip
 from .frozen import frozen, unwrap
 from .logits_at_input import (losses_at_label_size, main_logits_at_input,
                               resize_to_input)
+from .loss_gradients import gradient_cosine, loss_gradients
 from .optim_wrapper_check import check_optim_wrapper_dict
 from .streams import check_streams
 from .target_losses import TargetLosses
@@ -21,5 +22,6 @@ __all__ = [
     'check_optim_wrapper_dict',
     'check_streams',
     'TargetLosses', 'register_wrapper_free_state_dict', 'TEACHER_MODES',
-    'set_teacher_mode', 'without_test_flip'
+    'set_teacher_mode', 'without_test_flip', 'loss_gradients',
+    'gradient_cosine'
 ]
