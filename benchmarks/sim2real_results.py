@@ -65,6 +65,8 @@ SYNTHIA = 'configs/{}_deeplabv2-small_sim2real-synthia-to-cityscapes.py'
 TGCF = 'configs/tgcf/{}_deeplabv2-small_sim2real-gta5-to-cityscapes.py'
 SOURCE_ONLY = ('configs/baselines/source-only_deeplabv2-small_sim2real-'
                'gta5-to-cityscapes.py')
+SELF_ENSEMBLING = ('configs/self_ensembling/self-ensembling_deeplabv2-'
+                   'small_sim2real-gta5-to-cityscapes.py')
 TGCF_STAGE_A = 'configs/tgcf/tgcf-da-generator_sim2real-gta5-to-cityscapes.py'
 
 
@@ -93,13 +95,11 @@ RUNS = OrderedDict([
     ('intrada', ('IntraDA', '0', (ENTROPY.format('advent/advent'),
                                   ENTROPY.format('intrada/intrada')), [])),
     ('plca', ('PLCA', '0', ENTROPY.format('plca/plca'), [])),
-    ('se', ('Self-ensembling', '0', 'configs/self_ensembling/self-'
-            'ensembling_deeplabv2-small_sim2real-gta5-to-cityscapes.py', [])),
+    ('se', ('Self-ensembling', '0', SELF_ENSEMBLING, [])),
     # the teacher in eval mode (running BN statistics of both domains):
     # the default before it followed French et al.'s train-mode teacher
     ('se_teacher_eval', ('Self-ensembling, eval-mode teacher', '0',
-                         'configs/self_ensembling/self-ensembling_deeplabv2-'
-                         'small_sim2real-gta5-to-cityscapes.py',
+                         SELF_ENSEMBLING,
                          ['custom_hooks.0.teacher_mode=eval'])),
     ('tgcf', ('TGCF-DA (no SE)', '0', TGCF.format('tgcf-da'), [])),
     ('tgcf_se', ('TGCF-DA + SE', '0',
@@ -148,9 +148,16 @@ RUNS = OrderedDict([
     ('source_only_synthia_adabn', ('Source only + AdaBN (SYNTHIA)', '0',
                                    SYNTHIA.format('baselines/source-only'),
                                    [])),
+    # how much of a method's gain target BN statistics subsume: the same
+    # re-estimation on the final checkpoints of self-ensembling (its
+    # student) and TGCF-DA
+    ('se_adabn', ('Self-ensembling + AdaBN', '0', SELF_ENSEMBLING, [])),
+    ('tgcf_adabn', ('TGCF-DA (no SE) + AdaBN', '0', TGCF.format('tgcf-da'),
+                    [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
+GTA5_TO_CITYSCAPES = 'configs/_base_/datasets/sim2real_gta5_to_cityscapes.py'
 #: rows whose source-only reference is not the GTA5-layout source_only
 SOURCE_ONLY_OF = {
     'gio_ada_nodepth': 'source_only_synthia',
@@ -160,12 +167,17 @@ SOURCE_ONLY_OF = {
 #: AdaBN rows -> (the row whose checkpoints they re-estimate, the two-domain
 #: data config whose target stream gives the images)
 ADABN_OF = {
-    'source_only_adabn':
-    ('source_only', 'configs/_base_/datasets/sim2real_gta5_to_cityscapes.py'),
+    'source_only_adabn': ('source_only', GTA5_TO_CITYSCAPES),
     'source_only_synthia_adabn':
     ('source_only_synthia',
      'configs/_base_/datasets/sim2real_synthia_to_cityscapes.py'),
+    'se_adabn': ('se', GTA5_TO_CITYSCAPES),
+    'tgcf_adabn': ('tgcf', GTA5_TO_CITYSCAPES),
 }
+#: the work-dir subfolder of a run's last stage (its final checkpoint and
+#: metrics)
+FINAL_STAGE_DIR = {'intrada': 'stage2', 'tgcf': 'stage_b',
+                   'tgcf_se': 'stage_b'}
 #: budget-vs-mIoU curves: curve label -> (run, % of target pixels)
 BUDGET_CURVES = OrderedDict([
     ('RIPU RA', [('ripu_ra0.25', 0.25), ('ripu_ra0.5', 0.5),
@@ -272,10 +284,10 @@ class Benchmark:
         metrics_of = final_metrics
         if isinstance(config, (tuple, list)):
             cmds = [self.intrada_command(config, work_dir, seed, options)]
-            metrics_dir = osp.join(work_dir, 'stage2')
+            metrics_dir = osp.join(work_dir, FINAL_STAGE_DIR[name])
         elif name in ('tgcf', 'tgcf_se'):
             cmds = [self.tgcf_command(config, work_dir, seed, options)]
-            metrics_dir = osp.join(work_dir, 'stage_b')
+            metrics_dir = osp.join(work_dir, FINAL_STAGE_DIR[name])
         elif name in ADABN_OF:
             cmds = self.adabn_commands(name, config, work_dir, seed)
             metrics_dir, metrics_of = work_dir, test_metrics
@@ -365,8 +377,10 @@ class Benchmark:
         return cmd + ['--stage-b-options'] + options
 
     def final_checkpoint(self, name: str, seed: int) -> str:
-        """The checkpoint a finished run of ``name`` ended with."""
-        work_dir = self.work_dir(name, seed)
+        """The checkpoint a finished run of ``name`` ended with (of its
+        last stage: IntraDA's stage 2, TGCF-DA's stage B)."""
+        work_dir = osp.join(self.work_dir(name, seed),
+                            FINAL_STAGE_DIR.get(name, ''))
         with open(osp.join(work_dir, 'last_checkpoint')) as f:
             path = f.read().strip()
         return path if osp.isabs(path) else osp.join(work_dir, path)

@@ -43,7 +43,7 @@ def test_cosine_and_errors():
 
 
 def test_gio_ada_balance_tool_reports_every_term(sim2real_tiny, tmp_path,
-                                                monkeypatch):
+                                                 monkeypatch):
     """On the tiny embedded benchmark at initialisation: every
     generator-step term with its gradient norm on each network; the depth
     term reaches T's encoder, the depth head and G but not the

@@ -199,7 +199,8 @@ def test_adabn_row_recalibrates_its_source_only_run_then_tests(
     trained = []
     monkeypatch.setattr(bench, 'train',
                         lambda n, s, force=None: trained.append((n, s)))
-    base_dir = tmp_path / base / 'seed2'
+    # the final checkpoint of the base run's last stage
+    base_dir = tmp_path / base / 'seed2' / job.FINAL_STAGE_DIR.get(base, '')
     base_dir.mkdir(parents=True)
     (base_dir / 'last_checkpoint').write_text(
         str(base_dir / 'iter_3000.pth'))
