@@ -94,7 +94,7 @@ def batch_balance(model: GIOAda, batch: dict) -> dict:
             adversarial_weight=1.).items() if 'loss' in k
     }
     grads = loss_gradients(terms, network_groups(model))
-    out = dict(value={k: float(v) for k, v in terms.items()},
+    out = dict(value={k: float(v.detach()) for k, v in terms.items()},
                grad_norm={k: {g: float(v.norm()) for g, v in per.items()}
                           for k, per in grads.items()})
     if DEPTH in grads:
