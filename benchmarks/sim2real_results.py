@@ -282,18 +282,17 @@ class Benchmark:
             options.append(f'train_cfg.max_iters={self.max_iters}')
             options.append(f'train_cfg.val_interval={self.max_iters}')
         metrics_of = final_metrics
+        metrics_dir = osp.join(work_dir, FINAL_STAGE_DIR.get(name, ''))
         if isinstance(config, (tuple, list)):
             cmds = [self.intrada_command(config, work_dir, seed, options)]
-            metrics_dir = osp.join(work_dir, FINAL_STAGE_DIR[name])
         elif name in ('tgcf', 'tgcf_se'):
             cmds = [self.tgcf_command(config, work_dir, seed, options)]
-            metrics_dir = osp.join(work_dir, FINAL_STAGE_DIR[name])
         elif name in ADABN_OF:
             cmds = self.adabn_commands(name, config, work_dir, seed)
-            metrics_dir, metrics_of = work_dir, test_metrics
+            metrics_of = test_metrics
         elif name == 'advent_minent':
             cmds = self.ensemble_commands(config, work_dir, seed)
-            metrics_dir, metrics_of = work_dir, test_metrics
+            metrics_of = test_metrics
         else:
             cmd = [self.python, 'tools/train.py', config, '--work-dir',
                    work_dir]
@@ -302,7 +301,6 @@ class Benchmark:
                 cmd.append('--resume')
             cmd += ['--cfg-options'] + options
             cmds = [cmd]
-            metrics_dir = work_dir
         start = time.time()
         os.makedirs(work_dir, exist_ok=True)
         env = dict(os.environ)

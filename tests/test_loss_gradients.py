@@ -2,6 +2,7 @@
 and the GIO-Ada loss-balance tool built on them."""
 import json
 import os.path as osp
+import sys
 
 import pytest
 import torch
@@ -9,6 +10,10 @@ from conftest import REPO, run_script_main
 from torch import nn
 
 from mmda.models.utils import gradient_cosine, loss_gradients
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
+import gio_ada_loss_balance as balance  # noqa: E402
+from test_gio_ada import batch, build  # noqa: E402
 
 
 def test_each_term_gets_its_own_gradient_per_group():
@@ -67,3 +72,34 @@ def test_gio_ada_balance_tool_reports_every_term(sim2real_tiny, tmp_path,
     assert ce['depth head'] == 0 and ce['T encoder'] > 0 and ce['G'] > 0
     assert norms['adv.input.loss_adv']['T encoder'] == 0  # D_in sees G only
     assert -1 <= result['cosine_ce_depth']['T encoder'] <= 1
+
+
+def test_balance_equals_separate_backward_passes():
+    """The tool's per-term norms and CE-depth cosine equal those of one
+    ``backward()`` per term on the same batch."""
+    model = build()
+    model.train()
+    got = balance.batch_balance(model, batch())
+
+    def encoder_grad(term):
+        data = model.data_preprocessor(batch(), True)
+        src, samples = data['inputs']['source'], data['data_samples']
+        translated, logits, pred_depth, depth, valid = \
+            model.translate_source(src, samples['source'])
+        fake = dict(input=translated,
+                    output=model.joint_output(logits, pred_depth))
+        losses = model.generator_step_losses(
+            logits, pred_depth, fake, samples['source'], depth, valid, 1.)
+        model.zero_grad()
+        losses[term].backward()
+        return torch.cat([p.grad.reshape(-1) for p in
+                          model.segmentor.backbone.parameters()])
+
+    ce, depth = encoder_grad(balance.CE), encoder_grad(balance.DEPTH)
+    norms = got['grad_norm']
+    assert norms[balance.CE]['T encoder'] == pytest.approx(
+        float(ce.norm()), rel=1e-5)
+    assert norms[balance.DEPTH]['T encoder'] == pytest.approx(
+        float(depth.norm()), rel=1e-5)
+    assert got['cosine_ce_depth']['T encoder'] == pytest.approx(
+        float(torch.dot(ce, depth) / (ce.norm() * depth.norm())), abs=1e-5)

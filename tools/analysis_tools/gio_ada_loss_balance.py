@@ -42,10 +42,8 @@ from mmseg.registry import MODELS
 from mmda.apis import load_config
 from mmda.models.segmentors.gio_ada import GIOAda
 from mmda.models.utils import gradient_cosine, loss_gradients
-from mmda.utils import (check_checkpoint_fits, load_local_checkpoint,
-                        seed_global_rngs)
+from mmda.utils import load_checkpoint_strict, seed_global_rngs
 from mmda.utils.atomic_write import atomic_write_json
-from mmda.utils.checkpoint_fit import DEFAULT_REVISE_KEYS
 
 #: The loss terms whose gradients are compared by cosine.
 CE, DEPTH = 'src.decode.loss_ce', 'src.loss_depth'
@@ -135,14 +133,9 @@ def main(argv=None):
     if not isinstance(model, GIOAda):
         raise TypeError(f'{args.config}: model.type must be GIOAda, got '
                         f'{type(model).__name__}')
-    if args.checkpoint:
-        if not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(
-                f'checkpoint file not found: {args.checkpoint}')
-        ckpt = load_local_checkpoint(args.checkpoint, map_location='cpu')
-        model.load_state_dict(check_checkpoint_fits(
-            model, ckpt, args.checkpoint, f'the model of {args.config}',
-            revise_keys=DEFAULT_REVISE_KEYS), strict=True)
+    if args.checkpoint:  # safe read; refused unless it fits exactly
+        load_checkpoint_strict(model, args.checkpoint,
+                               f'the model of {args.config}')
     model.train()
     dataloader = Runner.build_dataloader(cfg.train_dataloader,
                                          seed=args.seed)
