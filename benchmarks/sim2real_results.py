@@ -18,7 +18,10 @@ TGCF-DA row the generated images beside their sources
 Every row is trained once per training seed (``--seeds``, default 0 1 2:
 ``randomness.seed``; the benchmark data, generated with its own fixed seed,
 is the same for all) and reported as mean ± sample standard deviation over
-the seeds; the per-seed metrics are kept in ``sim2real.json``.
+the seeds; the per-seed metrics are kept in ``sim2real.json``. The rows that
+pick regions at random also seed their draws with it
+(``RandomRegions.seed``), so their seeds sample the acquisition as well as
+the training.
 
 The benchmark data is generated (``tools/make_sim2real.py``) and converted
 (``tools/dataset_converters``) when missing. Finished (run, seed) pairs are not
@@ -277,7 +280,7 @@ class Benchmark:
         if osp.isfile(result_file) and not force:
             with open(result_file) as f:
                 return json.load(f)
-        options = list(options) + [f'randomness.seed={seed}']
+        options = list(options) + seed_options(name, seed)
         if self.max_iters:
             options.append(f'train_cfg.max_iters={self.max_iters}')
             options.append(f'train_cfg.val_interval={self.max_iters}')
@@ -437,6 +440,28 @@ def summarise(per_seed: dict) -> dict:
     return dict(mean=mean, std=std)
 
 
+#: the ``--cfg-options`` key of the random-acquisition rows' draw seed
+RANDOM_DRAW_SEED = 'custom_hooks.0.strategy.seed'
+
+
+def seed_options(name: str, seed: int) -> list:
+    """The ``--cfg-options`` that a training seed sets for run ``name``:
+    ``randomness.seed``, and for the rows that pick regions at random
+    (``RandomRegions``) the seed of their draws too; with one fixed draw
+    seed every training seed would label the same regions, and the row's
+    spread would leave out the acquisition's own randomness."""
+    options = [f'randomness.seed={seed}']
+    if name.startswith('ablation_random'):
+        options.append(f'{RANDOM_DRAW_SEED}={seed}')
+    return options
+
+
+def is_seed_option(option: str) -> bool:
+    """Whether ``option`` is one that :func:`seed_options` sets (it varies
+    between the seeds of one row)."""
+    return option.split('=', 1)[0] in ('randomness.seed', RANDOM_DRAW_SEED)
+
+
 def row_of(results: list) -> dict:
     """One stored row: the run's description, the per-seed metrics and
     minutes, and their mean and standard deviation."""
@@ -447,8 +472,7 @@ def row_of(results: list) -> dict:
         label=first['label'],
         budget=first['budget'],
         config=first['config'],
-        options=[o for o in first['options']
-                 if not o.startswith('randomness.seed=')],
+        options=[o for o in first['options'] if not is_seed_option(o)],
         seeds=sorted(int(s) for s in per_seed),
         minutes={str(r['seed']): r['minutes'] for r in results},
         metrics=per_seed,
@@ -566,8 +590,7 @@ def stored_results(row: dict, fresh: dict) -> list:
     if row is None:
         return []
     config = json.loads(json.dumps(fresh['config']))  # tuples as lists
-    options = [o for o in fresh['options']
-               if not o.startswith('randomness.seed=')]
+    options = [o for o in fresh['options'] if not is_seed_option(o)]
     if row['config'] != config or row['options'] != options:
         return []
     return [

@@ -44,13 +44,32 @@ def test_active_row_builds_its_hook_with_the_labelled_budget(name):
     from mmda.apis import load_config, parse_cfg_options
     init_default_scope('mmseg')
     label, budget, config, options = job.RUNS[name]
+    # as the job trains training seed 2
+    options = list(options) + job.seed_options(name, 2)
     cfg = load_config(osp.join(REPO, config), parse_cfg_options(options))
+    assert cfg.randomness.seed == 2
     hook = HOOKS.build(cfg.custom_hooks[0])
     assert hook.strategy.budget_ratio == pytest.approx(
         float(budget.rstrip(' %')) / 100, abs=1e-12)
     kind = next(k for k in sorted(STRATEGIES, key=len, reverse=True)
                 if name.startswith(k))
     assert type(hook.strategy).__name__ == STRATEGIES[kind]
+    if kind == 'ablation_random':
+        # the seeds of a random row draw other regions, not one set thrice
+        assert hook.strategy.seed == 2
+    else:
+        assert not hasattr(hook.strategy, 'seed')
+
+
+def test_a_row_is_stored_without_its_seed_options():
+    result = dict(name='ablation_random_0.25', seed=2, label='l', budget='b',
+                  config='c', minutes=1.0, metrics={'mIoU': 1.0},
+                  options=['custom_hooks.0.strategy.budget_ratio=0.0025'] +
+                  job.seed_options('ablation_random_0.25', 2))
+    assert result['options'][1:] == [
+        'randomness.seed=2', 'custom_hooks.0.strategy.seed=2']
+    assert job.row_of([result])['options'] == [
+        'custom_hooks.0.strategy.budget_ratio=0.0025']
 
 
 def row(name, values):
