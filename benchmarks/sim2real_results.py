@@ -153,10 +153,12 @@ RUNS = OrderedDict([
                                    [])),
     # how much of a method's gain target BN statistics subsume: the same
     # re-estimation on the final checkpoints of self-ensembling (its
-    # student) and TGCF-DA
+    # student) and of TGCF-DA without and with self-ensembling
     ('se_adabn', ('Self-ensembling + AdaBN', '0', SELF_ENSEMBLING, [])),
     ('tgcf_adabn', ('TGCF-DA (no SE) + AdaBN', '0', TGCF.format('tgcf-da'),
                     [])),
+    ('tgcf_se_adabn', ('TGCF-DA + SE + AdaBN', '0',
+                       TGCF.format('tgcf-da-self-ensembling'), [])),
     ('oracle', ('Target oracle', '100 %', 'configs/baselines/'
                 'oracle_deeplabv2-small_sim2real-cityscapes.py', [])),
 ])
@@ -176,6 +178,7 @@ ADABN_OF = {
      'configs/_base_/datasets/sim2real_synthia_to_cityscapes.py'),
     'se_adabn': ('se', GTA5_TO_CITYSCAPES),
     'tgcf_adabn': ('tgcf', GTA5_TO_CITYSCAPES),
+    'tgcf_se_adabn': ('tgcf_se', GTA5_TO_CITYSCAPES),
 }
 #: the work-dir subfolder of a run's last stage (its final checkpoint and
 #: metrics)
