@@ -112,3 +112,40 @@ def test_browse_a_two_domain_dataset(sim2real_tiny, tmp_path, monkeypatch,
     for path in written:
         image = cv2.imread(path)
         assert image is not None and image.shape[:2] == shape, path
+
+
+def test_image_statistics_of_two_folders(tmp_path, capsys):
+    """Per-channel mean and std over all pixels and the mean absolute
+    horizontal gradient, against the values worked out by hand; the first
+    ``--num`` files in sorted order, found recursively."""
+    import json
+
+    from PIL import Image
+
+    import image_statistics as tool
+    ramp = np.array([[[0, 0, 0], [10, 20, 30], [20, 40, 60]]], np.uint8)
+    flat = np.full((1, 3, 3), 100, np.uint8)
+    (tmp_path / 'a' / 'city').mkdir(parents=True)
+    Image.fromarray(ramp).save(tmp_path / 'a' / 'city' / '0.png')
+    Image.fromarray(flat).save(tmp_path / 'a' / '1.png')
+    Image.fromarray(ramp).save(tmp_path / 'a' / '2.png')  # beyond --num 2
+    (tmp_path / 'b').mkdir()
+    Image.fromarray(flat).save(tmp_path / 'b' / '0.png')
+    out = tmp_path / 'stats' / 'stats.json'
+    stats = tool.main([str(tmp_path / 'a'), str(tmp_path / 'b'), '--num',
+                       '2', '--out', str(out)])
+    # a: 6 pixels, R 0 10 20 100 100 100: mean 55, var 30500/6 - 55^2;
+    # gradients 10 10 | 20 20 | 30 30 and six zeros over 12 cells
+    assert stats[str(tmp_path / 'a')] == dict(
+        images=2, mean=[55.0, 60.0, 65.0], std=[45.37, 41.63, 39.05],
+        gradient=10.0)
+    assert stats[str(tmp_path / 'b')] == dict(
+        images=1, mean=[100.0, 100.0, 100.0], std=[0.0, 0.0, 0.0],
+        gradient=0.0)
+    assert json.loads(out.read_text()) == stats
+    assert 'mean (RGB) 55.00 / 60.00 / 65.00, std 45.37 / 41.63 / 39.05, ' \
+        'gradient 10.00' in capsys.readouterr().out
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(FileNotFoundError,
+                       match=f'no \\*.png file under {tmp_path}/empty'):
+        tool.main([str(tmp_path / 'empty')])
