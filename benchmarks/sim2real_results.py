@@ -574,6 +574,10 @@ def plot_budget(rows: dict, path: str) -> bool:
                 color='gray',
                 label=rows[name]['label'])
     ax.set_xscale('log')
+    # the budgets themselves as ticks (log-axis minor labels overlap)
+    budgets = sorted({b for points in curves.values() for b, _, _ in points})
+    ax.set_xticks(budgets, [f'{b:g}' for b in budgets])
+    ax.minorticks_off()
     ax.set_xlabel('target pixels labelled (%, log scale)')
     ax.set_ylabel('target val mIoU (mean ± std over seeds)')
     ax.set_title('sim2real GTA5 -> Cityscapes layout')
