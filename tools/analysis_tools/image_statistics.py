@@ -22,12 +22,12 @@ the images does).
 """
 import argparse
 import glob
-import json
-import os
 import os.path as osp
 
 import numpy as np
 from PIL import Image
+
+from mmda.utils.atomic_write import atomic_write_json
 
 
 def image_files(folder: str, suffix: str, num: int) -> list:
@@ -91,11 +91,7 @@ def main(argv=None):
               f'{" / ".join(f"{v:.2f}" for v in s["std"])}, gradient '
               f'{s["gradient"]:.2f}')
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        tmp = f'{args.out}.tmp{os.getpid()}'
-        with open(tmp, 'w') as f:
-            json.dump(stats, f, indent=1)
-        os.replace(tmp, args.out)
+        atomic_write_json(args.out, stats, indent=1)
     return stats
 
 
