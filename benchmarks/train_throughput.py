@@ -23,6 +23,18 @@ gives the median ratio over the rounds and its range::
     python benchmarks/train_throughput.py                 # ~15 minutes
     python benchmarks/train_throughput.py --iters 40 --repeats 1  # ~5 min
 
+``--model r101`` (with ``--mode steps``) times the train steps of the
+real-data configs' models instead: DeepLab-v2 ResNet-101 (random init, the
+ImageNet weights are never read: the runner loads them in ``train()`` only)
+with their discriminators, on the embedded benchmark's batches resized by
+``--scale`` (2: target 512x256, source 512x288; 4: the real-data sizes of
+AdvEnt's target, 1024x512). The small model's ratios weigh a method's own
+fixed-size modules (discriminators) against a quarter-width ResNet-18;
+these rows weigh them against the segmentor they were designed beside::
+
+    python benchmarks/train_throughput.py --mode steps --model r101 \
+        --iters 8 --warmup 2 --out /tmp/throughput_r101.md
+
 Writes ``benchmarks/results/train_throughput.md`` (with the machine's core
 count, the thread settings and the load average).
 """
@@ -39,18 +51,22 @@ from bench_common import (RESULTS_DIR, ROOT, iteration_times, run_or_exit,
                           timing_options)
 
 SIM2REAL = 'configs/{}_deeplabv2-small_sim2real-{}.py'
+R101 = 'configs/{}_deeplabv2-r101_gta5-to-cityscapes.py'
 GTA5 = 'gta5-to-cityscapes'
 SYNTHIA = 'synthia-to-cityscapes'
 
 
 class Row(NamedTuple):
     """One benchmarked config: its name, the config, the row it is
-    compared with (None: a baseline), extra ``--cfg-options``, a note."""
+    compared with (None: a baseline), extra ``--cfg-options``, a note, and
+    a config whose ``model`` and ``optim_wrapper`` replace the config's
+    (``''``: none)."""
     name: str
     config: str
     baseline: Optional[str] = None
     options: tuple = ()
     note: str = ''
+    model_from: str = ''
 
 
 SOURCE_ONLY = 'source-only'
@@ -78,6 +94,55 @@ ROWS = [
     Row('GIO-Ada', SIM2REAL.format('gio_ada/gio-ada', SYNTHIA),
         SOURCE_ONLY_SYNTHIA, note='generator, depth, three optimizers'),
 ]
+
+SOURCE_ONLY_R101 = 'source-only, DeepLab-v2 R101'
+#: ``--model r101``: the small configs' data and hooks, the real-data
+#: configs' models (DeepLab-v2 ResNet-101; AdvEnt's two levels and its
+#: full-width discriminators) and optimizers
+R101_ROWS = [
+    Row(SOURCE_ONLY_R101, SIM2REAL.format('baselines/source-only', GTA5),
+        model_from=R101.format('baselines/source-only')),
+    Row('MinEnt, DeepLab-v2 R101', SIM2REAL.format('advent/minent', GTA5),
+        SOURCE_ONLY_R101, model_from=R101.format('advent/minent')),
+    Row('AdvEnt, DeepLab-v2 R101', SIM2REAL.format('advent/advent', GTA5),
+        SOURCE_ONLY_R101, note='two full-width discriminators, their own '
+        'step', model_from=R101.format('advent/advent')),
+]
+
+
+def model_options(config: str) -> dict:
+    """``--cfg-options`` that replace a config's ``model`` and
+    ``optim_wrapper`` with those of ``config``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    return dict(
+        model=dict(_delete_=True, **cfg.model.to_dict()),
+        optim_wrapper=dict(_delete_=True, **cfg.optim_wrapper.to_dict()))
+
+
+def resized_batch(batch, factor: float):
+    """``batch`` (a stream's ``inputs``/``data_samples`` or a dict of named
+    streams) with its images resized bilinearly and its label maps by
+    nearest neighbour by ``factor``."""
+    import torch.nn.functional as F
+    from mmengine.structures import PixelData
+    if not isinstance(batch, dict):
+        return batch
+    if 'inputs' not in batch:
+        return {k: resized_batch(v, factor) for k, v in batch.items()}
+    inputs = []
+    for image, sample in zip(batch['inputs'], batch['data_samples']):
+        image = F.interpolate(
+            image[None].float(), scale_factor=factor, mode='bilinear',
+            align_corners=False)[0].round().clamp(0, 255).to(image.dtype)
+        size = tuple(image.shape[-2:])
+        if 'gt_sem_seg' in sample:
+            seg = sample.gt_sem_seg.data
+            sample.gt_sem_seg = PixelData(data=F.interpolate(
+                seg[None].float(), size=size, mode='nearest')[0].to(seg.dtype))
+        sample.set_metainfo(dict(img_shape=size))
+        inputs.append(image)
+    return dict(batch, inputs=inputs)
 
 
 def images_per_iteration(cfg) -> int:
@@ -118,9 +183,10 @@ def measure(row: Row, iters: int, warmup: int) -> float:
 STEP_HOOKS = ('EMATeacherHook', 'AdversarialDiscriminatorHook')
 
 
-def build_step(row: Row, work_dir: str, batches: int):
+def build_step(row: Row, work_dir: str, batches: int, scale: float = 1.):
     """(model, optimizer wrapper, hooks, prefetched batches) of ``row``,
-    built by the runner of ``tools/train.py`` (no worker processes)."""
+    built by the runner of ``tools/train.py`` (no worker processes); the
+    batches resized by ``scale``."""
     from mmda.apis import build_runner_from_args
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser()
@@ -129,6 +195,8 @@ def build_step(row: Row, work_dir: str, batches: int):
         ['--o', 'train_dataloader.num_workers=0',
          'train_dataloader.persistent_workers=False'] +
         timing_options(row.config, 10) + list(row.options)).o
+    if row.model_from:
+        options.update(model_options(row.model_from))
     runner = build_runner_from_args(osp.join(ROOT, row.config), work_dir,
                                     options)
     runner._train_loop = runner.build_train_loop(runner._train_loop)
@@ -138,6 +206,8 @@ def build_step(row: Row, work_dir: str, batches: int):
         hook.before_train(runner)
     stream = iter(runner.train_dataloader)
     prefetched = [next(stream) for _ in range(batches)]
+    if scale != 1:
+        prefetched = [resized_batch(b, scale) for b in prefetched]
     wrapper = runner.build_optim_wrapper(runner.cfg.optim_wrapper)
     runner.optim_wrapper = wrapper
     runner.model.train()
@@ -145,7 +215,8 @@ def build_step(row: Row, work_dir: str, batches: int):
             [h for h in hooks if type(h).__name__ in STEP_HOOKS], prefetched)
 
 
-def interleaved_steps(rows: List[Row], iters: int, warmup: int) -> list:
+def interleaved_steps(rows: List[Row], iters: int, warmup: int,
+                      scale: float = 1.) -> list:
     """Seconds of the train step alone (forward, losses, backward, the
     optimizer steps and the method hooks' per-iteration work, on prefetched
     batches: no data loading), every row once per round, ``iters`` rounds;
@@ -155,7 +226,7 @@ def interleaved_steps(rows: List[Row], iters: int, warmup: int) -> list:
     os.chdir(ROOT)  # the configs' data roots are relative to it
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
-        built = {r.name: build_step(r, osp.join(tmp, str(i)), 4)
+        built = {r.name: build_step(r, osp.join(tmp, str(i)), 4, scale)
                  for i, r in enumerate(rows)}
         for k in range(iters):
             times = {}
@@ -231,6 +302,13 @@ def machine_header(args, load_before, load_after, minutes) -> str:
                 f'({threads} thread(s), prefetched batches, no data '
                 f'loading), {args.iters} rounds, the first {args.warmup} '
                 f'not counted; a row\'s figure is its median step time')
+    if args.model == 'r101':
+        what += (f'; the real-data configs\' DeepLab-v2 ResNet-101 models '
+                 f'(random init, frozen BN) on the benchmark\'s batches '
+                 f'resized {args.scale:g}x (target '
+                 f'{round(256 * args.scale)}x{round(128 * args.scale)}, '
+                 f'source {round(256 * args.scale)}x'
+                 f'{round(144 * args.scale)})')
     return (f'Machine: {os.cpu_count()} CPU cores, load average (1 min) '
             f'{load_before:.2f} before and {load_after:.2f} after (other '
             f'jobs on the machine). {what}; {minutes:.1f} min in all.')
@@ -247,18 +325,36 @@ def main(argv=None):
         help='runs: tools/train.py runs one after the other (data loading '
         'included); steps: the train steps of all rows interleaved '
         'iteration by iteration in this process (no data loading)')
-    parser.add_argument('--rows', nargs='+', choices=[r.name for r in ROWS],
+    parser.add_argument(
+        '--model', choices=('small', 'r101'), default='small',
+        help='small: the embedded benchmark configs; r101: their data with '
+        'the real-data configs\' DeepLab-v2 ResNet-101 models (--mode '
+        'steps only)')
+    parser.add_argument(
+        '--scale', type=float, default=2.,
+        help='--model r101: factor by which the batches are resized')
+    parser.add_argument('--rows', nargs='+',
+                        choices=[r.name for r in ROWS + R101_ROWS],
                         help='a subset (with their baselines)')
     parser.add_argument('--out', default=osp.join(RESULTS_DIR,
                                                   'train_throughput.md'))
     args = parser.parse_args(argv)
     if args.iters <= args.warmup:
         parser.error('--iters must be above --warmup')
-    rows = ROWS
+    if args.model == 'r101' and args.mode != 'steps':
+        parser.error('--model r101 times train steps: add --mode steps')
+    if args.scale <= 0:
+        parser.error(f'--scale must be positive, got {args.scale}')
+    scale = args.scale if args.model == 'r101' else 1.
+    rows = R101_ROWS if args.model == 'r101' else ROWS
     if args.rows:
+        unknown = set(args.rows) - {r.name for r in rows}
+        if unknown:
+            parser.error(f'rows {sorted(unknown)} are not rows of --model '
+                         f'{args.model}')
         wanted = set(args.rows)
-        wanted |= {r.baseline for r in ROWS if r.name in wanted}
-        rows = [r for r in ROWS if r.name in wanted]
+        wanted |= {r.baseline for r in rows if r.name in wanted}
+        rows = [r for r in rows if r.name in wanted]
     from mmengine.config import Config
     from sim2real_results import ensure_data
     ensure_data(osp.join(ROOT, 'data', 'sim2real'), sys.executable)
@@ -270,7 +366,7 @@ def main(argv=None):
     start, load_before = time.time(), os.getloadavg()[0]
     rounds = []
     if args.mode == 'steps':
-        rounds = interleaved_steps(rows, args.iters, args.warmup)
+        rounds = interleaved_steps(rows, args.iters, args.warmup, scale)
     for k in range(args.repeats if args.mode == 'runs' else 0):
         rounds.append({})
         for row in rows:

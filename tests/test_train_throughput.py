@@ -47,3 +47,60 @@ def test_ratios_are_per_image_and_per_round():
         '| base | 2 | 6.67 | 13.3 | 1 (baseline) |  |',
         '| method | 4 | 2.38 | 9.5 | **1.35×** (1.20–1.50) vs base |  |'
     ]
+
+
+def test_r101_rows_take_the_real_data_models():
+    # every --model r101 row: the small config's data and hooks, the model
+    # and optimizers of a real-data config with DeepLab-v2 ResNet-101
+    names = [r.name for r in bench.R101_ROWS]
+    assert names[0] == bench.SOURCE_ONLY_R101
+    assert {r.baseline for r in bench.R101_ROWS[1:]} == {
+        bench.SOURCE_ONLY_R101}
+    for row in bench.R101_ROWS:
+        options = bench.model_options(row.model_from)
+        assert options['model']['_delete_'] is True
+        assert options['optim_wrapper']['_delete_'] is True
+        cfg = Config.fromfile(osp.join(REPO, row.config))
+        cfg.merge_from_dict(options)
+        segmentor = cfg.model.get('segmentor', cfg.model)
+        assert segmentor.backbone.depth == 101
+        assert segmentor.backbone.dilations == (1, 1, 2, 4)
+        assert cfg.train_dataloader == Config.fromfile(
+            osp.join(REPO, row.config)).train_dataloader
+    advent = Config.fromfile(osp.join(REPO, bench.R101_ROWS[2].config))
+    advent.merge_from_dict(bench.model_options(bench.R101_ROWS[2].model_from))
+    # the full-width discriminators of the real-data config, not the small
+    # config's quarter width
+    assert {tuple(d.get('channels', (64, 128, 256, 512)))
+            for d in advent.model.discriminator.discriminators.values()
+            } == {(64, 128, 256, 512)}
+
+
+def test_resized_batch_scales_images_and_labels_of_every_stream():
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    def stream(labelled):
+        image = torch.arange(2 * 3, dtype=torch.uint8).reshape(1, 2, 3)
+        image = image.expand(3, 2, 3).clone()
+        sample = SegDataSample(metainfo=dict(img_shape=(2, 3)))
+        if labelled:
+            sample.gt_sem_seg = PixelData(
+                data=torch.tensor([[[0, 1, 2], [3, 4, 255]]]))
+        return dict(inputs=[image], data_samples=[sample])
+
+    batch = bench.resized_batch(
+        dict(source=stream(True), target=stream(False)), 2)
+    for name in ('source', 'target'):
+        image = batch[name]['inputs'][0]
+        assert image.dtype == torch.uint8 and image.shape == (3, 4, 6)
+        assert batch[name]['data_samples'][0].img_shape == (4, 6)
+    # nearest neighbour: every label repeated 2x2, no new values
+    assert batch['source']['data_samples'][0].gt_sem_seg.data.tolist() == [[
+        [0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 2, 2],
+        [3, 3, 4, 4, 255, 255], [3, 3, 4, 4, 255, 255]]]
+    assert 'gt_sem_seg' not in batch['target']['data_samples'][0]
+    # bilinear (half-pixel centres): the corners keep their values
+    image = batch['source']['inputs'][0][0]
+    assert (image[0, 0].item(), image[-1, -1].item()) == (0, 5)
