@@ -443,25 +443,22 @@ def summarise(per_seed: dict) -> dict:
     return dict(mean=mean, std=std)
 
 
-#: the ``--cfg-options`` key of the random-acquisition rows' draw seed
+#: the ``--cfg-options`` key of the random-acquisition rows' draw seed:
+#: results stored before the draws followed ``randomness.seed`` by default
+#: (``RandomRegions(seed=None)``) set it to the training seed
 RANDOM_DRAW_SEED = 'custom_hooks.0.strategy.seed'
 
 
 def seed_options(name: str, seed: int) -> list:
     """The ``--cfg-options`` that a training seed sets for run ``name``:
-    ``randomness.seed``, and for the rows that pick regions at random
-    (``RandomRegions``) the seed of their draws too; with one fixed draw
-    seed every training seed would label the same regions, and the row's
-    spread would leave out the acquisition's own randomness."""
-    options = [f'randomness.seed={seed}']
-    if name.startswith('ablation_random'):
-        options.append(f'{RANDOM_DRAW_SEED}={seed}')
-    return options
+    ``randomness.seed``, which the random-acquisition rows' region draws
+    follow too (``RandomRegions`` without a fixed ``seed``)."""
+    return [f'randomness.seed={seed}']
 
 
 def is_seed_option(option: str) -> bool:
-    """Whether ``option`` is one that :func:`seed_options` sets (it varies
-    between the seeds of one row)."""
+    """Whether ``option`` varies between the seeds of one row (the seed
+    options of :func:`seed_options` and of results stored before it)."""
     return option.split('=', 1)[0] in ('randomness.seed', RANDOM_DRAW_SEED)
 
 

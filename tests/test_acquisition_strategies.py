@@ -308,6 +308,32 @@ def test_uncertainty_only_picks_by_hand():
     assert torch.equal(active, expected[1])
 
 
+def test_random_regions_follow_the_run_seed_unless_fixed():
+    logits = smooth_logits(3, 19, (64, 96))
+
+    def picks(strategy):
+        return strategy.select(logits, None, 16, 'a', 1)[0]
+
+    following = RandomRegions()
+    assert following.seed == 0  # used on its own: seed 0
+    assert torch.equal(picks(following), picks(RandomRegions(seed=0)))
+    following.bind_run_seed(5)
+    assert following.seed == 5
+    assert following.config()['seed'] == 5  # what a checkpoint records
+    assert torch.equal(picks(following), picks(RandomRegions(seed=5)))
+    fixed = RandomRegions(seed=0)
+    fixed.bind_run_seed(5)
+    assert fixed.seed == 0
+    with pytest.raises(ValueError, match=r"RandomRegions: the run's seed "
+                       r"\(randomness.seed\) must be a non-negative int, "
+                       "got -1"):
+        RandomRegions().bind_run_seed(-1)
+    # strategies without draws of their own take no seed
+    strategy = RegionImpurityUncertainty()
+    strategy.bind_run_seed(5)
+    assert 'seed' not in strategy.config()
+
+
 def test_random_regions_are_reproducible_per_seed():
     logits = smooth_logits(3, 19, (64, 96))
 
@@ -389,8 +415,8 @@ def test_ablation_configs_differ_from_ra_by_the_strategy(typ):
     assert strategy_of_legacy_keys(**legacy) == dict(
         type='RegionImpurityUncertainty', budget_ratio=0.022, radius=1)
     assert strategy == dict(type=typ, budget_ratio=0.022, radius=1,
-                            **(dict(seed=0) if typ == 'RandomRegions' else
-                               {}))
+                            **(dict(seed=None) if typ == 'RandomRegions'
+                               else {}))
 
 
 @pytest.mark.slow
@@ -407,10 +433,14 @@ def test_hook_runs_a_round_with_each_strategy(typ, sim2real_tiny, tmp_path,
             'custom_hooks.0.dataloader.num_workers': 0,
             'train_dataloader.num_workers': 0,
             'train_dataloader.persistent_workers': False,
+            'randomness.seed': 7,
         })
     hook, = (h for h in runner.hooks if isinstance(h, ActiveSelectionHook))
     assert type(hook.strategy).__name__ == typ
     hook.before_train(runner)
+    if typ == 'RandomRegions':
+        # its draws follow the run's seed (the config gives none)
+        assert hook.strategy.seed == runner.seed == 7
     hook.run_round(runner, 2)
 
     ledger = ActiveLabelLedger.load(str(tmp_path / 'active_ledger'))

@@ -36,6 +36,7 @@ from mmseg.structures import SegDataSample
 from conftest import REPO, run_tool, run_tool_forked
 from mmda.active.label_ledger import (ACTIVE, LABELLED_IGNORE, UNTOUCHED,
                                       ActiveLabelLedger, LedgerError)
+from mmda.active.strategies import RandomRegions
 from mmda.engine.hooks.active_selection_hook import ActiveSelectionHook
 
 pytestmark = pytest.mark.usefixtures('torch_one_thread')
@@ -313,7 +314,7 @@ def contract_case(tmp_path, model, train_dataset, num_classes=19):
         metainfo=dict(classes=tuple(f'c{i}' for i in range(num_classes)))))
     runner = SimpleNamespace(
         model=model, train_dataloader=SimpleNamespace(dataset=train_dataset),
-        work_dir=str(tmp_path), iter=0, rank=0,
+        work_dir=str(tmp_path), iter=0, rank=0, seed=0,
         logger=MMLogger.get_instance('test_active_selection_hook'))
     return hook, runner
 
@@ -376,6 +377,33 @@ def test_resume_refuses_another_strategy(tmp_path):
     with pytest.raises(RuntimeError, match="selected with the strategy "
                        "{'type': 'RandomRegions'.*the config says "
                        "{'type': 'RegionImpurityUncertainty'"):
+        hook.before_train(runner)
+
+
+def test_resume_checks_the_run_seed_of_random_draws(tmp_path):
+    from types import SimpleNamespace
+
+    from mmda.datasets.transforms import LoadActiveLabels
+    init_default_scope('mmseg')
+    ripu = MODELS.build(Config.fromfile(RA_CONFIG).model)
+    train_set = SimpleNamespace(pipeline=SimpleNamespace(
+        transforms=[LoadActiveLabels()]))
+    hook, runner = contract_case(tmp_path, ripu, train_set)
+    hook.strategy = RandomRegions()
+    runner.seed = 3
+    saved = dict(type='RandomRegions', budget_ratio=0.022, radius=1, seed=3)
+    hook.after_load_checkpoint(runner, dict(
+        active_strategy=saved,
+        active_ledger=hook._new_ledger(19).state_dict()))
+    runner.iter = 2
+    hook._image_paths = lambda dataset: []
+    hook.before_train(runner)  # the checkpoint's draws: the run's seed 3
+    assert hook.strategy.config() == saved
+    # a run resumed under another seed would draw other regions: refused
+    hook.strategy = RandomRegions()
+    runner.seed = 4
+    with pytest.raises(RuntimeError, match="selected with the strategy "
+                       ".*'seed': 3}, the config says .*'seed': 4}"):
         hook.before_train(runner)
 
 

@@ -55,7 +55,11 @@ def test_active_row_builds_its_hook_with_the_labelled_budget(name):
                 if name.startswith(k))
     assert type(hook.strategy).__name__ == STRATEGIES[kind]
     if kind == 'ablation_random':
-        # the seeds of a random row draw other regions, not one set thrice
+        # the seeds of a random row draw other regions, not one set thrice:
+        # the draws follow the run's seed, which the hook hands over in
+        # before_train (mmengine's runner.seed: randomness.seed)
+        assert hook.strategy.follows_run_seed
+        hook.strategy.bind_run_seed(cfg.randomness.seed)
         assert hook.strategy.seed == 2
     else:
         assert not hasattr(hook.strategy, 'seed')
@@ -66,8 +70,11 @@ def test_a_row_is_stored_without_its_seed_options():
                   config='c', minutes=1.0, metrics={'mIoU': 1.0},
                   options=['custom_hooks.0.strategy.budget_ratio=0.0025'] +
                   job.seed_options('ablation_random_0.25', 2))
-    assert result['options'][1:] == [
-        'randomness.seed=2', 'custom_hooks.0.strategy.seed=2']
+    assert result['options'][1:] == ['randomness.seed=2']
+    assert job.row_of([result])['options'] == [
+        'custom_hooks.0.strategy.budget_ratio=0.0025']
+    # results stored when the job also set the draw seed: the same row
+    result['options'].append('custom_hooks.0.strategy.seed=2')
     assert job.row_of([result])['options'] == [
         'custom_hooks.0.strategy.budget_ratio=0.0025']
 

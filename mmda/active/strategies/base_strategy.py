@@ -110,6 +110,13 @@ class BaseAcquisitionStrategy(metaclass=ABCMeta):
         return select_regions(score, num_picks, self.label_radius,
                               self.mask_radius, active)
 
+    def bind_run_seed(self, seed: int) -> None:
+        """Take the training run's seed (``randomness.seed``, as the
+        runner resolved it); :class:`~mmda.engine.ActiveSelectionHook`
+        calls this in ``before_train``. Strategies with draws of their own
+        that follow the run's seed by default override it; the others
+        ignore it."""
+
     def config(self) -> dict:
         """The strategy's arguments with its type, as in a config; saved in
         checkpoints so that a resumed run can check it selects as before."""

@@ -1,5 +1,6 @@
 """Baseline for RIPU RA: regions picked at random."""
 import hashlib
+from typing import Optional
 
 import torch
 from torch import Tensor
@@ -18,6 +19,12 @@ def key_number(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], 'big')
 
 
+def check_seed(seed, what: str) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f'RandomRegions: {what} must be a non-negative '
+                         f'int, got {seed!r}')
+
+
 @TASK_UTILS.register_module()
 class RandomRegions(BaseRegionStrategy):
     """RIPU RA's regions and budget, centres drawn at random.
@@ -31,21 +38,34 @@ class RandomRegions(BaseRegionStrategy):
     any number of DDP ranks and any dataloader order pick the same
     regions; another ``seed`` gives other regions.
 
+    By default the draws follow the training run's seed
+    (``randomness.seed``, given by the hook in ``before_train``), so the
+    seeds of a results row label different regions and the row's spread
+    includes the acquisition's own randomness; a fixed ``seed`` labels the
+    same regions whatever the training seed.
+
     Args:
         budget_ratio (float): Labelled fraction of each image's pixels.
         radius (int): Region half-size ``K``. Defaults to 1.
-        seed (int): Seed of the draws. Defaults to 0.
+        seed (int, optional): Seed of the draws. Defaults to None: the
+            training run's seed (0 where the strategy is used without
+            :class:`~mmda.engine.ActiveSelectionHook`).
     """
 
     def __init__(self,
                  budget_ratio: float = 0.022,
                  radius: int = 1,
-                 seed: int = 0):
+                 seed: Optional[int] = None):
         super().__init__(budget_ratio, radius)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError('RandomRegions: seed must be a non-negative '
-                             f'int, got {seed!r}')
-        self.seed = seed
+        if seed is not None:
+            check_seed(seed, 'seed')
+        self.follows_run_seed = seed is None
+        self.seed = 0 if seed is None else seed
+
+    def bind_run_seed(self, seed: int) -> None:
+        if self.follows_run_seed:
+            check_seed(seed, 'the run\'s seed (randomness.seed)')
+            self.seed = seed
 
     def score(self, logits: Tensor, key: str, round_no: int) -> Tensor:
         generator = torch.Generator().manual_seed(

@@ -125,6 +125,9 @@ class ActiveSelectionHook(Hook):
       ``pixels_per_image``, ``pa_radius``, ``pa_reference_size``) remain a
       short form of RA and PA (:func:`strategy_of_legacy_keys`); give
       either them or ``strategy``.
+      A strategy's own draws (``RandomRegions`` without a ``seed``)
+      follow the run's ``randomness.seed``: the hook hands it to the
+      strategy (``bind_run_seed``) in ``before_train``.
     * **Budget**: the strategy's; in RA ``budget_ratio`` of each image's
       pixels split equally over the rounds as released,
       ``ceil(H * W * budget_ratio / rounds / (2K+1)^2)`` regions every
@@ -329,6 +332,9 @@ class ActiveSelectionHook(Hook):
 
     def before_train(self, runner) -> None:
         self.ledger_root = osp.join(runner.work_dir, self.ledger_dir_name)
+        # before the resume check: the checkpoint's strategy config holds
+        # the seed its draws used
+        self.strategy.bind_run_seed(runner.seed)
         classes = self._classes(runner)
         self._check_model(runner, classes)
         self._connect_training_labels(runner)
