@@ -102,6 +102,10 @@ SOURCE_ONLY_R101 = 'source-only, DeepLab-v2 R101'
 R101_ROWS = [
     Row(SOURCE_ONLY_R101, SIM2REAL.format('baselines/source-only', GTA5),
         model_from=R101.format('baselines/source-only')),
+    Row('RIPU RA 2.2 %, DeepLab-v2 R101',
+        SIM2REAL.format('ripu/ripu_ra-2.2', GTA5), SOURCE_ONLY_R101,
+        model_from='configs/ripu/ripu_ra-2.2_deeplabv2-r101_gta5-to-'
+        'cityscapes.py'),
     Row('MinEnt, DeepLab-v2 R101', SIM2REAL.format('advent/minent', GTA5),
         SOURCE_ONLY_R101, model_from=R101.format('advent/minent')),
     Row('AdvEnt, DeepLab-v2 R101', SIM2REAL.format('advent/advent', GTA5),

@@ -67,8 +67,9 @@ def test_r101_rows_take_the_real_data_models():
         assert segmentor.backbone.dilations == (1, 1, 2, 4)
         assert cfg.train_dataloader == Config.fromfile(
             osp.join(REPO, row.config)).train_dataloader
-    advent = Config.fromfile(osp.join(REPO, bench.R101_ROWS[2].config))
-    advent.merge_from_dict(bench.model_options(bench.R101_ROWS[2].model_from))
+    advent = Config.fromfile(osp.join(REPO, bench.R101_ROWS[-1].config))
+    advent.merge_from_dict(
+        bench.model_options(bench.R101_ROWS[-1].model_from))
     # the full-width discriminators of the real-data config, not the small
     # config's quarter width
     assert {tuple(d.get('channels', (64, 128, 256, 512)))
