@@ -355,7 +355,9 @@ def test_contract_with_model_and_dataset(tmp_path):
         hook.before_train(runner)
 
 
-def test_resume_refuses_another_strategy(tmp_path):
+def resume_case(tmp_path):
+    """A RIPU RA hook and a fake runner whose training set has
+    LoadActiveLabels: the checks of a resumed ``before_train``."""
     from types import SimpleNamespace
 
     from mmda.datasets.transforms import LoadActiveLabels
@@ -364,6 +366,11 @@ def test_resume_refuses_another_strategy(tmp_path):
     train_set = SimpleNamespace(pipeline=SimpleNamespace(
         transforms=[LoadActiveLabels()]))
     hook, runner = contract_case(tmp_path, ripu, train_set)
+    return hook, runner
+
+
+def test_resume_refuses_another_strategy(tmp_path):
+    hook, runner = resume_case(tmp_path)
     hook.ledger = ActiveLabelLedger(19, budget_ratio=0.022)
     checkpoint = {}
     hook.before_save_checkpoint(runner, checkpoint)
@@ -381,14 +388,7 @@ def test_resume_refuses_another_strategy(tmp_path):
 
 
 def test_resume_checks_the_run_seed_of_random_draws(tmp_path):
-    from types import SimpleNamespace
-
-    from mmda.datasets.transforms import LoadActiveLabels
-    init_default_scope('mmseg')
-    ripu = MODELS.build(Config.fromfile(RA_CONFIG).model)
-    train_set = SimpleNamespace(pipeline=SimpleNamespace(
-        transforms=[LoadActiveLabels()]))
-    hook, runner = contract_case(tmp_path, ripu, train_set)
+    hook, runner = resume_case(tmp_path)
     hook.strategy = RandomRegions()
     runner.seed = 3
     saved = dict(type='RandomRegions', budget_ratio=0.022, radius=1, seed=3)
