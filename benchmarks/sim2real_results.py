@@ -283,7 +283,7 @@ class Benchmark:
         if osp.isfile(result_file) and not force:
             with open(result_file) as f:
                 return json.load(f)
-        options = list(options) + seed_options(name, seed)
+        options = list(options) + seed_options(seed)
         if self.max_iters:
             options.append(f'train_cfg.max_iters={self.max_iters}')
             options.append(f'train_cfg.val_interval={self.max_iters}')
@@ -449,8 +449,8 @@ def summarise(per_seed: dict) -> dict:
 RANDOM_DRAW_SEED = 'custom_hooks.0.strategy.seed'
 
 
-def seed_options(name: str, seed: int) -> list:
-    """The ``--cfg-options`` that a training seed sets for run ``name``:
+def seed_options(seed: int) -> list:
+    """The ``--cfg-options`` that a training seed sets for every run:
     ``randomness.seed``, which the random-acquisition rows' region draws
     follow too (``RandomRegions`` without a fixed ``seed``)."""
     return [f'randomness.seed={seed}']

@@ -53,6 +53,8 @@ from bench_common import (RESULTS_DIR, ROOT, iteration_times, run_or_exit,
 SIM2REAL = 'configs/{}_deeplabv2-small_sim2real-{}.py'
 R101 = 'configs/{}_deeplabv2-r101_gta5-to-cityscapes.py'
 GTA5 = 'gta5-to-cityscapes'
+#: the embedded benchmark's image sizes (``source_scale``, ``target_scale``)
+SIM2REAL_DATA = 'configs/_base_/datasets/sim2real_common.py'
 SYNTHIA = 'synthia-to-cityscapes'
 
 
@@ -104,8 +106,7 @@ R101_ROWS = [
         model_from=R101.format('baselines/source-only')),
     Row('RIPU RA 2.2 %, DeepLab-v2 R101',
         SIM2REAL.format('ripu/ripu_ra-2.2', GTA5), SOURCE_ONLY_R101,
-        model_from='configs/ripu/ripu_ra-2.2_deeplabv2-r101_gta5-to-'
-        'cityscapes.py'),
+        model_from=R101.format('ripu/ripu_ra-2.2')),
     Row('MinEnt, DeepLab-v2 R101', SIM2REAL.format('advent/minent', GTA5),
         SOURCE_ONLY_R101, model_from=R101.format('advent/minent')),
     Row('AdvEnt, DeepLab-v2 R101', SIM2REAL.format('advent/advent', GTA5),
@@ -293,6 +294,7 @@ def markdown(summary: list, header: str) -> str:
 
 
 def machine_header(args, load_before, load_after, minutes) -> str:
+    from mmengine.config import Config
     threads = os.environ.get('OMP_NUM_THREADS', '1')
     if args.mode == 'runs':
         what = (f'`--mode runs`: `tools/train.py` runs one after the other, '
@@ -307,12 +309,16 @@ def machine_header(args, load_before, load_after, minutes) -> str:
                 f'loading), {args.iters} rounds, the first {args.warmup} '
                 f'not counted; a row\'s figure is its median step time')
     if args.model == 'r101':
+        data = Config.fromfile(osp.join(ROOT, SIM2REAL_DATA))
+
+        def size(scale):  # (w, h) -> 'WxH' resized by --scale
+            return 'x'.join(str(round(v * args.scale)) for v in scale)
+
         what += (f'; the real-data configs\' DeepLab-v2 ResNet-101 models '
                  f'(random init, frozen BN) on the benchmark\'s batches '
                  f'resized {args.scale:g}x (target '
-                 f'{round(256 * args.scale)}x{round(128 * args.scale)}, '
-                 f'source {round(256 * args.scale)}x'
-                 f'{round(144 * args.scale)})')
+                 f'{size(data.target_scale)}, source '
+                 f'{size(data.source_scale)})')
     return (f'Machine: {os.cpu_count()} CPU cores, load average (1 min) '
             f'{load_before:.2f} before and {load_after:.2f} after (other '
             f'jobs on the machine). {what}; {minutes:.1f} min in all.')

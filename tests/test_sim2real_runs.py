@@ -45,7 +45,7 @@ def test_active_row_builds_its_hook_with_the_labelled_budget(name):
     init_default_scope('mmseg')
     label, budget, config, options = job.RUNS[name]
     # as the job trains training seed 2
-    options = list(options) + job.seed_options(name, 2)
+    options = list(options) + job.seed_options(2)
     cfg = load_config(osp.join(REPO, config), parse_cfg_options(options))
     assert cfg.randomness.seed == 2
     hook = HOOKS.build(cfg.custom_hooks[0])
@@ -69,7 +69,7 @@ def test_a_row_is_stored_without_its_seed_options():
     result = dict(name='ablation_random_0.25', seed=2, label='l', budget='b',
                   config='c', minutes=1.0, metrics={'mIoU': 1.0},
                   options=['custom_hooks.0.strategy.budget_ratio=0.0025'] +
-                  job.seed_options('ablation_random_0.25', 2))
+                  job.seed_options(2))
     assert result['options'][1:] == ['randomness.seed=2']
     assert job.row_of([result])['options'] == [
         'custom_hooks.0.strategy.budget_ratio=0.0025']
