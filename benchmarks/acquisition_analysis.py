@@ -36,12 +36,9 @@ ROOT = job.ROOT
 sys.path.insert(0, ROOT)
 from mmda.active.ledger_statistics import (  # noqa: E402
     StatisticsError, class_pixel_counts, ground_truth_index,
-    ledger_statistics)
-
-CLASSES = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
-           'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky',
-           'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle',
-           'bicycle')
+    ledger_statistics, mean_std)
+from mmda.datasets.label_maps import \
+    CITYSCAPES_CLASSES as CLASSES  # noqa: E402
 GT_DIR = osp.join('cityscapes', 'gtFine', 'train')
 GT_SUFFIX = '_gtFine_labelTrainIds.png'
 RARE = 5
@@ -70,15 +67,6 @@ def frequent_classes(counts, share: float) -> list:
 def group_iou(metrics: dict, classes: list) -> float:
     """Mean IoU (%) over ``classes`` of one seed's metrics."""
     return statistics.fmean(metrics[f'IoU.{CLASSES[c]}'] for c in classes)
-
-
-def mean_std(values: list, fmt: str = '.2f') -> str:
-    if not values:
-        return '–'
-    if len(values) == 1:
-        return format(values[0], fmt)
-    return (f'{statistics.fmean(values):{fmt}} ± '
-            f'{statistics.stdev(values):{fmt}}')
 
 
 def run_ledgers(work_root: str, run: str, seeds: list, gt_index: dict):

@@ -13,7 +13,8 @@ its ablations").
 """
 import os
 import os.path as osp
-from typing import Dict
+import statistics
+from typing import Dict, Sequence
 
 import cv2
 import numpy as np
@@ -72,6 +73,17 @@ def entropy_bits(counts: np.ndarray) -> float:
     counts = np.asarray(counts, np.float64)
     p = counts[counts > 0] / counts.sum() if counts.sum() else counts[:0]
     return float(-(p * np.log2(p)).sum()) if p.size else 0.0
+
+
+def mean_std(values: Sequence[float], fmt: str = '.2f') -> str:
+    """``mean ± std`` (sample standard deviation) of several values, the
+    value itself of one, ``–`` of none: a cell of a statistics table."""
+    if not values:
+        return '–'
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return (f'{statistics.fmean(values):{fmt}} ± '
+            f'{statistics.stdev(values):{fmt}}')
 
 
 def ledger_statistics(work_dir: str,

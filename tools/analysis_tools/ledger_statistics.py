@@ -26,7 +26,6 @@ Exit status 1 with a message naming the ledger or file on bad input.
 """
 import argparse
 import json
-import math
 import os.path as osp
 import re
 import sys
@@ -41,7 +40,7 @@ except ImportError:  # running from a source checkout without install
 
 from mmda.active.ledger_statistics import (StatisticsError,
                                            ground_truth_index,
-                                           ledger_statistics)
+                                           ledger_statistics, mean_std)
 
 SEED_DIR = re.compile(r'^seed\d+$')
 
@@ -61,15 +60,6 @@ def group_name(work_dir: str) -> str:
     if SEED_DIR.match(osp.basename(path)):
         return osp.basename(osp.dirname(path))
     return path
-
-
-def mean_std(values: List[float], fmt: str) -> str:
-    """``mean`` of one value, ``mean ± std`` (sample std) of several."""
-    mean = sum(values) / len(values)
-    if len(values) == 1:
-        return format(mean, fmt)
-    std = math.sqrt(sum((v - mean)**2 for v in values) / (len(values) - 1))
-    return f'{mean:{fmt}} ± {std:{fmt}}'
 
 
 def table(stats: List[dict], rare: int) -> str:
