@@ -91,6 +91,7 @@ def budget_table(budget: float, acquisitions: list, rows: dict,
         f'{RARE} rarest classes % |', '|' + '---|' * 9
     ]
     reference = None
+    seed_cells = []  # per seed: IoU of the frequent / other classes
     for label, run in acquisitions:
         row = rows[run]
         seeds = [str(s) for s in row['seeds']]
@@ -98,6 +99,9 @@ def budget_table(budget: float, acquisitions: list, rows: dict,
         stats = run_ledgers(work_root, run, seeds, gt_index)
         if stats:
             reference = stats[0]
+        seed_cells.append(f'{label} ' + ', '.join(
+            f'{group_iou(m, frequent):.1f} / {group_iou(m, others):.1f} '
+            f'(seed {s})' for s, m in zip(seeds, per_seed)))
         lines.append('| ' + ' | '.join([
             label,
             str(len(seeds)),
@@ -109,6 +113,10 @@ def budget_table(budget: float, acquisitions: list, rows: dict,
             mean_std([s['balance_bits'] for s in stats]),
             mean_std([100 * s['rare_share'] for s in stats], '.1f'),
         ]) + ' |')
+    lines += [
+        '', 'Per seed, IoU of the frequent / other classes: ' +
+        '; '.join(seed_cells) + '.'
+    ]
     if reference is not None:
         rare = ', '.join(CLASSES[c] for c in reference['rare_classes'])
         lines += [

@@ -198,6 +198,9 @@ def test_acquisition_analysis_splits_frequent_and_other_classes(tmp_path):
     # to 8 and 1)
     assert ripu == ('| RIPU RA | 2 | 29.00 ± 1.41 | 67.50 ± 3.54 | '
                     '1.50 ± 0.71 | 1 | 50.0 | 1.00 | 50.0 |')
+    assert ('Per seed, IoU of the frequent / other classes: RIPU RA 70.0 / '
+            '2.0 (seed 0), 65.0 / 1.0 (seed 1); regions at random 80.0 / '
+            '0.0 (seed 0).') in lines
     random = next(line for line in lines if line.startswith('| regions at'))
     assert random == ('| regions at random | 1 | 29.00 | 80.00 | 0.00 | 0 '
                       '| – | – | – |')
